@@ -1,0 +1,8 @@
+// The subcommands kiln has. Each module registers one command on the program.
+import type { Command } from 'commander';
+
+export type Register = (program: Command) => void;
+
+export const commands: Promise<{ register: Register }>[] = [
+  // One line per command; each module owns its options and help text.
+];
