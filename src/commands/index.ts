@@ -5,4 +5,6 @@ export type Register = (program: Command) => void;
 
 export const commands: Promise<{ register: Register }>[] = [
   // One line per command; each module owns its options and help text.
+  import('./appliance.js'),
+  import('./shell.js'),
 ];

@@ -1,0 +1,94 @@
+// apt with private state, cache and sources: resolves and downloads a package closure
+// without root and without touching the host's apt configuration. apt verifies the
+// Release signature and every .deb's SHA256 against the signed index itself.
+import { mkdir, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from '../vm/exec.js';
+
+export interface AptSource {
+  /** e.g. http://deb.debian.org/debian */
+  mirror: string;
+  suite: string;
+  components: string[];
+  keyring: string;
+}
+
+export interface DownloadedDeb {
+  name: string;
+  version: string;
+  arch: string;
+  file: string;
+}
+
+/** The -o options that point apt at a private root instead of /etc/apt and /var/lib/apt. */
+export function aptOptions(root: string, arch: string, asRoot: boolean): string[] {
+  const o = (k: string, v: string) => ['-o', `${k}=${v}`];
+  return [
+    ...o('Dir::State', join(root, 'state')),
+    ...o('Dir::State::status', join(root, 'status')),
+    ...o('Dir::Cache', join(root, 'cache')),
+    ...o('Dir::Etc', join(root, 'etc')),
+    ...o('Dir::Log', join(root, 'log')),
+    ...o('Debug::NoLocking', '1'),
+    ...o('APT::Architecture', arch),
+    ...o('APT::Architectures', arch),
+    ...o('APT::Install-Recommends', 'false'),
+    ...o('APT::Install-Suggests', 'false'),
+    ...o('Acquire::Languages', 'none'),
+    // as root, apt would drop to the _apt user, which cannot write a private dir
+    ...(asRoot ? o('APT::Sandbox::User', 'root') : []),
+  ];
+}
+
+export function renderSourcesList(sources: AptSource[]): string {
+  return sources.map((s) => `deb [signed-by=${s.keyring}] ${s.mirror} ${s.suite} ${s.components.join(' ')}\n`).join('');
+}
+
+export class PrivateApt {
+  readonly options: string[];
+  constructor(readonly root: string, arch: string) {
+    this.options = aptOptions(root, arch, process.getuid?.() === 0);
+  }
+
+  async init(sources: AptSource[]): Promise<void> {
+    for (const d of ['state/lists/partial', 'cache/archives/partial', 'etc/apt.conf.d', 'etc/preferences.d', 'etc/sources.list.d', 'etc/trusted.gpg.d', 'log']) {
+      await mkdir(join(this.root, d), { recursive: true });
+    }
+    await writeFile(join(this.root, 'status'), '');
+    await writeFile(join(this.root, 'etc/sources.list'), renderSourcesList(sources));
+  }
+
+  async update(): Promise<void> {
+    await run('apt-get', [...this.options, '-q', 'update'], { what: 'download the Debian package indexes (apt-get update)' });
+  }
+
+  /** Exact versioned package a metapackage points at, e.g. linux-image-cloud-amd64 -> linux-image-6.1.0-50-cloud-amd64. */
+  async dependsOf(pkg: string): Promise<string[]> {
+    const { stdout } = await run('apt-cache', [...this.options, 'depends', '--important', '--no-pre-depends', pkg], { what: `look up ${pkg}` });
+    return stdout
+      .split('\n')
+      .map((l) => /^\s+Depends: (\S+)/.exec(l)?.[1])
+      .filter((x): x is string => !!x && !x.startsWith('<'));
+  }
+
+  /** Resolve the closure of `packages` against an empty system and download it. */
+  async downloadClosure(packages: string[]): Promise<DownloadedDeb[]> {
+    await run('apt-get', [...this.options, '-q', '-y', 'install', '--download-only', ...packages], {
+      what: `resolve and download the appliance packages (${packages.length} requested)`,
+    });
+    return this.listDownloaded();
+  }
+
+  async listDownloaded(): Promise<DownloadedDeb[]> {
+    const dir = join(this.root, 'cache/archives');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.deb')).sort();
+    return files.map((f) => ({ ...parseDebFilename(f), file: join(dir, f) }));
+  }
+}
+
+/** name_version_arch.deb, with the epoch's ':' escaped as %3a by apt. */
+export function parseDebFilename(file: string): { name: string; version: string; arch: string } {
+  const m = /^([^_]+)_([^_]+)_([^_]+)\.deb$/.exec(file);
+  if (!m) throw new Error(`not a Debian package file name: ${file}`);
+  return { name: m[1]!, version: decodeURIComponent(m[2]!), arch: m[3]! };
+}

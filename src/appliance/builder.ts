@@ -1,0 +1,164 @@
+// `kiln appliance build`: Debian packages -> kernel + initramfs + read-only root, without root.
+// Sequence: resolve+download (private apt) -> unpack -> maintainer files -> kernel modules ->
+// initramfs -> squashfs root -> atomic rename into the content-addressed store.
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile, chmod } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApplianceError, KilnError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { run } from '../vm/exec.js';
+import { PrivateApt, type AptSource } from './apt.js';
+import { buildInitramfs } from './initramfs.js';
+import { installKernel } from './kernel.js';
+import { applianceKey, loadRecipe, type Recipe } from './recipe.js';
+import { writeMaintainerFiles } from './rootfs.js';
+import { unpackDebs } from './unpack.js';
+import { applianceForRecipe, fileSize, openAppliance, setRecipePointer, storeDir, type Appliance, type ApplianceManifest } from './store.js';
+
+export interface ApplianceBuildOptions {
+  logger: Logger;
+  /** Re-resolve package versions even if this recipe was built before. */
+  refresh?: boolean;
+  mirror?: string;
+  securityMirror?: string;
+  suite?: string;
+  keyring?: string;
+  store?: string;
+  recipeDir?: string;
+}
+
+export const defaultSources = {
+  mirror: 'http://deb.debian.org/debian',
+  securityMirror: 'http://deb.debian.org/debian-security',
+  suite: 'bookworm',
+  keyring: '/usr/share/keyrings/debian-archive-keyring.gpg',
+};
+
+export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ appliance: Appliance; cached: boolean }> {
+  const recipe = await loadRecipe(opts.recipeDir);
+  const store = opts.store ?? storeDir();
+  if (!opts.refresh) {
+    const hit = await applianceForRecipe(recipe.recipeHash, store);
+    if (hit) return { appliance: hit, cached: true };
+  }
+  const src = { ...defaultSources, ...pick(opts) };
+  if (!existsSync(src.keyring)) {
+    throw new ApplianceError(`the Debian archive keyring ${src.keyring} is missing; kiln needs it to verify the appliance packages`, {
+      hint: 'install it: apt-get install debian-archive-keyring (or pass --keyring FILE)',
+    });
+  }
+  await mkdir(store, { recursive: true }).catch((e: unknown) => {
+    throw cacheError(store, e);
+  });
+  const work = await mkdtemp(join(store, '.build-'));
+  try {
+    const appliance = await buildInto(work, store, recipe, src, opts.logger);
+    return { appliance, cached: false };
+  } catch (e) {
+    throw cacheError(store, e);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(work: string, store: string, recipe: Recipe, src: typeof defaultSources, log: Logger): Promise<Appliance> {
+  const apt = new PrivateApt(join(work, 'apt'), 'amd64');
+  const sources: AptSource[] = [
+    { mirror: src.mirror, suite: src.suite, components: ['main'], keyring: src.keyring },
+    { mirror: src.mirror, suite: `${src.suite}-updates`, components: ['main'], keyring: src.keyring },
+    { mirror: src.securityMirror, suite: `${src.suite}-security`, components: ['main'], keyring: src.keyring },
+  ];
+  await apt.init(sources);
+  log.info(`resolving ${recipe.packages.length} appliance packages from ${src.mirror} ${src.suite}`);
+  await apt.update();
+  const kernelPkg = (await apt.dependsOf(recipe.kernelPackage)).find((d) => d.startsWith('linux-image-')) ?? recipe.kernelPackage;
+  const debs = await apt.downloadClosure(recipe.packages);
+  const kernelDir = join(work, 'kernel-deb');
+  await mkdir(kernelDir);
+  await run('apt-get', [...apt.options, 'download', kernelPkg], { what: `download the kernel package ${kernelPkg}`, cwd: kernelDir });
+  const kernelFile = (await readdir(kernelDir)).find((f) => f.endsWith('.deb'));
+  if (!kernelFile) throw new ApplianceError(`apt did not download the kernel package ${kernelPkg}`);
+  const kernelDeb = join(kernelDir, kernelFile);
+  const kernelInfo = { name: kernelPkg, ...parseVersion(kernelDeb) };
+  const key = applianceKey(recipe, [...debs, kernelInfo]);
+  const existing = await openAppliance(join(store, key));
+  if (existing) {
+    await setRecipePointer(store, recipe.recipeHash, key);
+    return existing;
+  }
+
+  log.info(`unpacking ${debs.length} packages`);
+  const root = join(work, 'root');
+  await unpackDebs(debs.map((d) => d.file), root);
+  await writeMaintainerFiles(root);
+  await mkdir(join(root, 'usr/lib/kiln'), { recursive: true });
+  for (const f of ['init', 'sshd_config'] as const) await writeFile(join(root, 'usr/lib/kiln', f), recipe.files[f]);
+  await chmod(join(root, 'usr/lib/kiln/init'), 0o755);
+  const kernel = await installKernel(kernelDeb, join(work, 'kernel'), root, recipe.modules);
+  await run('ldconfig', ['-r', root], { what: 'write the appliance ld.so.cache (ldconfig -r)' });
+
+  const out = join(work, 'out');
+  await mkdir(out);
+  const busybox = await readFile(join(root, 'usr/bin/busybox')).catch(() => {
+    throw new ApplianceError('busybox-static is missing from the appliance packages', { hint: 'add busybox-static to appliance/packages' });
+  });
+  const initrd = await buildInitramfs({ busybox, init: recipe.files['initramfs-init'], kernelVersion: kernel.version, bootModules: kernel.bootModules, modulesDir: kernel.modulesDir });
+  await writeFile(join(out, 'initrd'), initrd);
+  await copyFile(kernel.vmlinuz, join(out, 'vmlinuz'));
+  log.info('writing the appliance root image (squashfs)');
+  // -all-root: the tree was unpacked by a non-root user, but in the appliance everything is root's
+  await run('mksquashfs', [root, join(out, 'root.sqfs'), '-all-root', '-noappend', '-no-progress', '-quiet', '-comp', 'lz4', '-mkfs-time', '0', '-all-time', '0'], {
+    what: 'write the appliance root image (mksquashfs)',
+  });
+  const manifest: ApplianceManifest = {
+    key,
+    recipeHash: recipe.recipeHash,
+    kernelVersion: kernel.version,
+    kernelPackage: `${kernelInfo.name} ${kernelInfo.version}`,
+    packages: debs.map(({ name, version, arch }) => ({ name, version, arch })),
+    suite: src.suite,
+    mirror: src.mirror,
+    builtAt: new Date().toISOString(),
+    sizes: { vmlinuz: await fileSize(join(out, 'vmlinuz')), initrd: initrd.length, root: await fileSize(join(out, 'root.sqfs')) },
+  };
+  await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const dest = join(store, key);
+  try {
+    await rename(out, dest);
+  } catch (e) {
+    // another build finished the same key first: theirs is as good as ours
+    if (!existsSync(join(dest, 'manifest.json'))) throw e;
+  }
+  await setRecipePointer(store, recipe.recipeHash, key);
+  return (await openAppliance(dest))!;
+}
+
+function pick(o: ApplianceBuildOptions): Partial<typeof defaultSources> {
+  const r: Partial<typeof defaultSources> = {};
+  if (o.mirror) r.mirror = o.mirror;
+  if (o.securityMirror) r.securityMirror = o.securityMirror;
+  if (o.suite) r.suite = o.suite;
+  if (o.keyring) r.keyring = o.keyring;
+  return r;
+}
+
+function parseVersion(file: string): { version: string; arch: string } {
+  const m = /_([^_]+)_([^_]+)\.deb$/.exec(file);
+  return { version: decodeURIComponent(m?.[1] ?? '?'), arch: m?.[2] ?? '?' };
+}
+
+/** A full or unwritable cache directory is the user's to fix: say where and what to do. */
+function cacheError(store: string, e: unknown): unknown {
+  const code = (e as { code?: string }).code;
+  const text = e instanceof Error ? e.message : String(e);
+  if (code === 'ENOSPC' || /No space left on device/.test(text)) {
+    return new ApplianceError(`the cache directory ${store} is full: the appliance needs about 400 MB while it is built`, {
+      hint: 'free space there, or point kiln elsewhere with XDG_CACHE_HOME or KILN_CACHE_DIR',
+      cause: e,
+    });
+  }
+  if (code === 'EACCES' || code === 'EROFS') {
+    return new ApplianceError(`cannot write the cache directory ${store} (${code})`, { hint: 'set XDG_CACHE_HOME or KILN_CACHE_DIR to a writable directory', cause: e });
+  }
+  return e instanceof KilnError ? e : new ApplianceError(`appliance build failed: ${text}`, { cause: e });
+}

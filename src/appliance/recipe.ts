@@ -1,0 +1,55 @@
+// The appliance's inputs as data: package lists and guest files from appliance/, and the
+// hashes that address a built appliance in the cache.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { applianceDataDir } from '../paths.js';
+import { parseModuleList, type ModuleSpec } from './kernel.js';
+
+/** Bump when the builder changes what it makes from the same inputs. */
+export const BUILDER_VERSION = 1;
+
+/** Files of appliance/ that go into the appliance; each change makes a new appliance. */
+export const recipeFiles = ['packages', 'kernel', 'modules', 'initramfs-init', 'init', 'sshd_config'] as const;
+
+export interface Recipe {
+  packages: string[];
+  kernelPackage: string;
+  modules: ModuleSpec[];
+  files: Record<(typeof recipeFiles)[number], string>;
+  /** Hash of the recipe files alone: names a recipe before apt has resolved versions. */
+  recipeHash: string;
+}
+
+export function parseList(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+}
+
+export async function loadRecipe(dir: string = applianceDataDir): Promise<Recipe> {
+  const files = {} as Recipe['files'];
+  for (const f of recipeFiles) files[f] = await readFile(join(dir, f), 'utf8');
+  const kernel = parseList(files.kernel);
+  if (kernel.length !== 1) throw new Error(`${join(dir, 'kernel')} must name exactly one kernel package`);
+  return {
+    packages: parseList(files.packages),
+    kernelPackage: kernel[0]!,
+    modules: parseModuleList(files.modules),
+    files,
+    recipeHash: hashParts([`builder ${BUILDER_VERSION}`, ...recipeFiles.map((f) => `${f}\n${files[f]}`)]),
+  };
+}
+
+/** The appliance key: what was resolved (every package and version) plus the recipe. */
+export function applianceKey(recipe: Recipe, debs: { name: string; version: string; arch: string }[]): string {
+  const pkgs = debs.map((d) => `${d.name} ${d.version} ${d.arch}`).sort();
+  return hashParts([recipe.recipeHash, ...pkgs]);
+}
+
+export function hashParts(parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(`${Buffer.byteLength(p)}:${p}`);
+  return h.digest('hex').slice(0, 32);
+}

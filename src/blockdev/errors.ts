@@ -1,0 +1,23 @@
+// A block-device config that kiln cannot turn into a plan. The message names the node and
+// field so the user can find the line in DIB_BLOCK_DEVICE_CONFIG or the element's YAML.
+import { UsageError } from '../errors.js';
+
+export class BlockDeviceError extends UsageError {
+  constructor(
+    message: string,
+    readonly node?: string,
+    readonly field?: string,
+    opts: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(`block-device config: ${where(node, field)}${message}`, {
+      hint: opts.hint ?? 'check DIB_BLOCK_DEVICE_CONFIG or the block-device-*.yaml of your elements',
+      cause: opts.cause,
+    });
+  }
+}
+
+function where(node?: string, field?: string): string {
+  if (node && field) return `node "${node}", field "${field}": `;
+  if (node) return `node "${node}": `;
+  return '';
+}

@@ -1,0 +1,74 @@
+// Which accelerator to use. /dev/kvm opening is not proof KVM works (on some hosts guests
+// hang), so "auto" tries KVM with a short deadline, falls back to TCG, and remembers the
+// verdict per host kernel + QEMU version so only the first run pays for the probe.
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import type { Accel } from './qemu-args.js';
+
+export type AccelOption = 'auto' | Accel;
+
+export interface AccelPlan {
+  /** Accelerators to try in order; each but the last gets `probeDeadlineMs` to reach ready. */
+  tries: Accel[];
+  reason: string;
+}
+
+export interface AccelFacts {
+  option: AccelOption;
+  kvmUsable: boolean;
+  /** What an earlier run found for this host, if anything. */
+  verdict?: Accel;
+}
+
+export function planAccel(f: AccelFacts): AccelPlan {
+  if (f.option === 'kvm') return { tries: ['kvm'], reason: '--accel kvm' };
+  if (f.option === 'tcg') return { tries: ['tcg'], reason: '--accel tcg' };
+  if (!f.kvmUsable) return { tries: ['tcg'], reason: '/dev/kvm is not usable' };
+  if (f.verdict === 'tcg') return { tries: ['tcg'], reason: 'KVM did not work on this host before' };
+  if (f.verdict === 'kvm') return { tries: ['kvm', 'tcg'], reason: 'KVM worked on this host before' };
+  return { tries: ['kvm', 'tcg'], reason: 'probing KVM' };
+}
+
+export async function kvmUsable(): Promise<boolean> {
+  try {
+    await access('/dev/kvm', constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function verdictKey(qemuVersion: string): string {
+  return `${release()} | ${qemuVersion.trim()}`;
+}
+
+export class VerdictStore {
+  constructor(private readonly file: string) {}
+
+  static in(cache: string): VerdictStore {
+    return new VerdictStore(join(cache, 'accel-verdicts.json'));
+  }
+
+  async get(key: string): Promise<Accel | undefined> {
+    return (await this.read())[key];
+  }
+
+  async set(key: string, accel: Accel): Promise<void> {
+    const all = await this.read();
+    all[key] = accel;
+    await mkdir(join(this.file, '..'), { recursive: true });
+    const tmp = `${this.file}.${process.pid}`;
+    await writeFile(tmp, JSON.stringify(all, null, 2) + '\n');
+    await rename(tmp, this.file);
+  }
+
+  private async read(): Promise<Record<string, Accel>> {
+    try {
+      return JSON.parse(await readFile(this.file, 'utf8')) as Record<string, Accel>;
+    } catch {
+      return {};
+    }
+  }
+}

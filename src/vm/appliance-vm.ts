@@ -1,0 +1,209 @@
+// One appliance VM: configured -> booting -> ready -> stopping -> stopped. Boot tries the
+// accelerators of the plan in turn; shutdown is a clean poweroff with a kill as fallback,
+// safe to call twice; a signal to kiln or kiln's death takes the VM down with it.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ResultPromise } from 'execa';
+import type { Appliance } from '../appliance/store.js';
+import { Channel, type ExecOptions, type ExecResult } from '../channel/ssh.js';
+import { generateVmKeys, type VmKeys } from '../channel/keys.js';
+import { ApplianceError, MissingToolError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { cacheDir } from '../paths.js';
+import { kvmUsable, planAccel, VerdictStore, verdictKey, type AccelOption } from './accel.js';
+import { run, spawn } from './exec.js';
+import { renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
+import { Watchdog } from './watchdog.js';
+
+export type VmState = 'configured' | 'booting' | 'ready' | 'stopping' | 'stopped';
+
+export interface ApplianceVmOptions {
+  appliance: Appliance;
+  logger: Logger;
+  accel?: AccelOption;
+  memoryMiB?: number;
+  cpus?: number;
+  network?: boolean;
+  drives?: DriveSpec[];
+  qemu?: string;
+  /** How long a TCG boot may take before the guest counts as never coming up. */
+  bootTimeoutMs?: number;
+  /** How long KVM gets to reach ready before kiln falls back to TCG. */
+  kvmProbeMs?: number;
+  /** Extra key=value lines for the guest's /usr/lib/kiln/init (fw_cfg opt/kiln/config). */
+  guestConfig?: Record<string, string>;
+}
+
+export const SSH_PORT = 'kiln.ssh';
+export const DATA_PORT = 'kiln.data';
+
+const live = new Set<ApplianceVm>();
+let signalsHooked = false;
+
+export class ApplianceVm {
+  state: VmState = 'configured';
+  accel: Accel | undefined;
+  channel: Channel | undefined;
+  readonly dir: string;
+  private qemu: ResultPromise | undefined;
+  private watchdog: Watchdog | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private bootStarted = 0;
+  bootMs = 0;
+
+  private constructor(dir: string, private readonly opts: ApplianceVmOptions, private readonly keys: VmKeys) {
+    this.dir = dir;
+  }
+
+  static async boot(opts: ApplianceVmOptions): Promise<ApplianceVm> {
+    hookSignals();
+    const qemu = opts.qemu ?? 'qemu-system-x86_64';
+    const qemuVersion = await run(qemu, ['--version'], { what: 'start QEMU' })
+      .then((r) => r.stdout.split('\n')[0] ?? '')
+      .catch((e: unknown) => {
+        if (e instanceof MissingToolError) throw e;
+        throw new ApplianceError(`${qemu} does not run: ${(e as Error).message}`, { hint: 'reinstall qemu-system-x86 or pass another QEMU binary' });
+      });
+    const verdicts = VerdictStore.in(cacheDir());
+    const key = verdictKey(qemuVersion);
+    const plan = planAccel({ option: opts.accel ?? 'auto', kvmUsable: await kvmUsable(), verdict: await verdicts.get(key) });
+    for (const [i, accel] of plan.tries.entries()) {
+      const last = i === plan.tries.length - 1;
+      const vm = new ApplianceVm(await mkdtemp(join(tmpdir(), 'kiln-vm-')), opts, generateVmKeys());
+      live.add(vm);
+      try {
+        const deadline = last ? (opts.bootTimeoutMs ?? 120_000) : (opts.kvmProbeMs ?? 15_000);
+        await vm.start(qemu, accel, deadline);
+        if (plan.tries.length > 1) await verdicts.set(key, accel);
+        return vm;
+      } catch (e) {
+        const console = await vm.consoleTail();
+        await vm.kill();
+        if (last) {
+          if (e instanceof ApplianceError) throw e;
+          throw new ApplianceError(`the appliance did not come up under ${accel.toUpperCase()}: ${(e as Error).message}${console ? `\nguest console (last lines):\n  ${console}` : ''}`, {
+            hint: 'run with --debug to keep the console log, or check the appliance with: kiln appliance build --refresh',
+            cause: e,
+          });
+        }
+        opts.logger.warn(`KVM did not bring the appliance up within ${((opts.kvmProbeMs ?? 15_000) / 1000).toFixed(0)}s; falling back to TCG (software emulation, slower). kiln remembers this for this host.`);
+        await verdicts.set(key, 'tcg');
+      }
+    }
+    throw new ApplianceError('no accelerator to try');
+  }
+
+  private async start(qemu: string, accel: Accel, deadlineMs: number): Promise<void> {
+    this.state = 'booting';
+    this.accel = accel;
+    const a = this.opts.appliance;
+    const f = (n: string) => join(this.dir, n);
+    await writeFile(f('host_key'), this.keys.hostPrivate, { mode: 0o600 });
+    await writeFile(f('authorized_keys'), this.keys.clientPublic, { mode: 0o600 });
+    const config = { KILN_NETWORK: this.opts.network ? '1' : '0', ...this.opts.guestConfig };
+    await writeFile(f('config'), Object.entries(config).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'\n`).join(''), { mode: 0o600 });
+    const cfg: VmConfig = {
+      qemu,
+      accel,
+      cpus: this.opts.cpus ?? cpus().length,
+      memoryMiB: this.opts.memoryMiB ?? 2048,
+      kernel: a.vmlinuz,
+      initrd: a.initrd,
+      drives: [{ file: a.root, serial: 'kiln-root', format: 'raw', readonly: true }, ...(this.opts.drives ?? [])],
+      network: this.opts.network ?? false,
+      ports: { [SSH_PORT]: f('ssh.sock'), [DATA_PORT]: f('data.sock') },
+      consoleLog: f('console.log'),
+      fwCfg: { 'opt/kiln/host_key': f('host_key'), 'opt/kiln/authorized_keys': f('authorized_keys'), 'opt/kiln/config': f('config') },
+    };
+    this.watchdog = new Watchdog(this.dir);
+    this.bootStarted = performance.now();
+    const proc = spawn(qemu, renderQemuArgs(cfg), { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: { stderr: true } });
+    this.qemu = proc;
+    if (proc.pid) this.watchdog.watch(proc.pid);
+    let qemuDied: (e: Error) => void = () => {};
+    const died = new Promise<never>((_, reject) => (qemuDied = reject));
+    died.catch(() => {});
+    this.exited = proc.then((r) => {
+      if (this.state === 'booting') qemuDied(new Error(`QEMU exited during boot (status ${r.exitCode ?? r.signal}): ${String(r.stderr).trim().split('\n').slice(-3).join(' / ')}`));
+    });
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), deadlineMs);
+    try {
+      this.channel = await Promise.race([
+        Channel.open(cfg.ports[SSH_PORT]!, this.keys, deadlineMs, abort.signal).catch((e: Error) => {
+          throw abort.signal.aborted ? new Error(`no answer from the guest within ${(deadlineMs / 1000).toFixed(0)}s`) : e;
+        }),
+        died,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.bootMs = performance.now() - this.bootStarted;
+    this.state = 'ready';
+  }
+
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
+    if (this.state !== 'ready' || !this.channel) throw new ApplianceError(`the appliance is ${this.state}, not ready`);
+    return this.channel.exec(command, opts);
+  }
+
+  /** Clean poweroff; a kill if the guest doesn't go within `timeoutMs`. Safe to call twice. */
+  async shutdown(timeoutMs = 10_000): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return this.exited;
+    if (this.state === 'ready' && this.channel) {
+      this.state = 'stopping';
+      // the command never returns: the VM is gone before the SSH reply
+      void this.channel.exec('sync; busybox poweroff -f').catch(() => {});
+      const gone = await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+      if (!gone) this.qemu?.kill('SIGKILL');
+    }
+    await this.kill();
+  }
+
+  /** Immediate teardown: kill QEMU, drop the channel, remove the VM's directory. */
+  async kill(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    this.channel?.close();
+    this.qemu?.kill('SIGKILL');
+    await this.exited.catch(() => {});
+    await rm(this.dir, { recursive: true, force: true });
+    this.watchdog?.release();
+    this.state = 'stopped';
+    live.delete(this);
+  }
+
+  async consoleTail(lines = 20): Promise<string> {
+    const file = join(this.dir, 'console.log');
+    if (!existsSync(file)) return '';
+    const text = await readFile(file, 'utf8').catch(() => '');
+    return text.trim().split('\n').slice(-lines).join('\n  ');
+  }
+
+  get dataSocket(): string {
+    return join(this.dir, 'data.sock');
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/** On SIGINT/SIGTERM/SIGHUP: tear down every VM, then exit as the signal would have. */
+function hookSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  for (const sig of Object.keys(codes)) {
+    process.once(sig, () => {
+      void Promise.allSettled([...live].map((vm) => vm.kill())).then(() => process.exit(codes[sig]));
+    });
+  }
+}
+
+/** For cleanup paths that run outside the signal handler (e.g. tests). */
+export function liveVms(): ReadonlySet<ApplianceVm> {
+  return live;
+}

@@ -1,0 +1,56 @@
+// The one place kiln runs host programs (execa lives here). Failures become errors that
+// say what was being attempted, with the program's stderr tail; a missing program
+// becomes MissingToolError naming its Debian package.
+import { execa, type Options, type ResultPromise } from 'execa';
+import { KilnError, MissingToolError } from '../errors.js';
+
+/** Debian package of each host tool kiln runs, for the "not installed" message. */
+const toolPackages: Record<string, string> = {
+  'apt-get': 'apt',
+  'apt-cache': 'apt',
+  'dpkg-deb': 'dpkg',
+  ldconfig: 'libc-bin',
+  depmod: 'kmod',
+  mksquashfs: 'squashfs-tools',
+  sqfstar: 'squashfs-tools',
+  unsquashfs: 'squashfs-tools',
+  'qemu-img': 'qemu-utils',
+  'qemu-system-x86_64': 'qemu-system-x86',
+  tar: 'tar',
+  'mke2fs': 'e2fsprogs',
+  setpriv: 'util-linux',
+};
+
+export interface RunOptions extends Options {
+  /** What kiln was trying to do, in the user's words; starts the error message. */
+  what: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const { what, ...execaOpts } = opts;
+  try {
+    const r = await execa(file, args, { stripFinalNewline: false, ...execaOpts });
+    return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  } catch (err) {
+    throw toolError(file, what, err);
+  }
+}
+
+/** Start a long-lived host process; the caller owns its lifecycle. */
+export function spawn(file: string, args: readonly string[], opts: Options = {}): ResultPromise {
+  return execa(file, args, { reject: false, ...opts });
+}
+
+export function toolError(file: string, what: string, err: unknown): KilnError {
+  const e = err as { code?: string; stderr?: unknown; exitCode?: number; shortMessage?: string };
+  if (e.code === 'ENOENT') {
+    return new MissingToolError(file, toolPackages[file] ?? file, what);
+  }
+  const tail = String(e.stderr ?? '').trim().split('\n').slice(-10).join('\n  ');
+  return new KilnError(`failed to ${what}: ${file} exited with status ${e.exitCode ?? '?'}${tail ? `\n  ${tail}` : ''}`, { cause: err });
+}

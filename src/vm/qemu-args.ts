@@ -1,0 +1,104 @@
+// The QEMU command line of an appliance VM, as a pure function of its configuration.
+// Drives are found in the guest by serial, never by order; the only host endpoints are
+// UNIX sockets in the VM's private directory (no TCP listener, no port forward).
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface DriveSpec {
+  file: string;
+  /** The guest finds the drive by this (/sys/block/vdX/serial); at most 20 bytes. */
+  serial: string;
+  format: 'raw' | 'qcow2';
+  readonly?: boolean;
+  /** 'unsafe' for throwaway drives: flushes are ignored, which TCG builds need for speed. */
+  cache?: 'unsafe' | 'writeback' | 'none';
+  /** Writes go to a temporary overlay and are dropped (qemu -snapshot per drive). */
+  snapshot?: boolean;
+}
+
+export interface VmConfig {
+  qemu: string;
+  accel: Accel;
+  cpus: number;
+  memoryMiB: number;
+  kernel: string;
+  initrd: string;
+  /** Extra kernel command-line words. */
+  append?: string[];
+  drives: DriveSpec[];
+  network: boolean;
+  /** virtio-serial ports: name in the guest (/dev/virtio-ports/NAME) -> host UNIX socket path. */
+  ports: Record<string, string>;
+  consoleLog: string;
+  /** fw_cfg blobs: name (opt/...) -> host file. */
+  fwCfg: Record<string, string>;
+}
+
+/** Kernel words that take work off an emulated boot (no probing of hardware QEMU lacks). */
+export const fastBootCmdline = [
+  'console=ttyS0',
+  'quiet',
+  'loglevel=3',
+  'panic=-1',
+  'rdinit=/init',
+  'tsc=reliable',
+  'no_timer_check',
+  'noreplace-smp',
+  'cryptomgr.notests',
+  'random.trust_cpu=on',
+  'mitigations=off',
+  'i8042.noaux',
+  'i8042.nomux',
+  'i8042.nopnp',
+  'i8042.dumbkbd',
+  '8250.nr_uarts=1',
+  'nokaslr',
+];
+
+export function renderQemuArgs(c: VmConfig): string[] {
+  const args = [
+    '-nodefaults',
+    '-no-user-config',
+    '-nographic',
+    '-no-reboot',
+    '-machine',
+    'q35,vmport=off,smm=off',
+    ...(c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
+    '-smp',
+    String(c.cpus),
+    '-m',
+    `${c.memoryMiB}M`,
+    '-kernel',
+    c.kernel,
+    '-initrd',
+    c.initrd,
+    '-append',
+    [...fastBootCmdline, ...(c.append ?? [])].join(' '),
+    '-serial',
+    `file:${c.consoleLog}`,
+    '-device',
+    'virtio-rng-pci',
+  ];
+  c.drives.forEach((d, i) => {
+    const opts = [`file=${escapeOpt(d.file)}`, 'if=none', `id=drive${i}`, `format=${d.format}`, `cache=${d.cache ?? 'writeback'}`, 'aio=threads'];
+    if (d.readonly) opts.push('readonly=on');
+    if (d.snapshot) opts.push('snapshot=on');
+    args.push('-drive', opts.join(','), '-device', `virtio-blk-pci,drive=drive${i},serial=${d.serial}`);
+  });
+  if (c.network) args.push('-netdev', 'user,id=net0', '-device', 'virtio-net-pci,netdev=net0');
+  const ports = Object.entries(c.ports);
+  if (ports.length) {
+    args.push('-device', 'virtio-serial-pci,id=vser0');
+    ports.forEach(([name, path], i) => {
+      args.push('-chardev', `socket,id=port${i},path=${escapeOpt(path)},server=on,wait=off`);
+      args.push('-device', `virtserialport,bus=vser0.0,chardev=port${i},name=${name}`);
+    });
+  }
+  for (const [name, file] of Object.entries(c.fwCfg)) args.push('-fw_cfg', `name=${name},file=${escapeOpt(file)}`);
+  return args;
+}
+
+/** QEMU option values escape a comma by doubling it. */
+export function escapeOpt(value: string): string {
+  return value.replace(/,/g, ',,');
+}

@@ -1,0 +1,20 @@
+// Boot the current appliance for a command and always tear it down afterwards.
+import { buildAppliance } from '../appliance/builder.js';
+import type { Logger } from '../log.js';
+import type { AccelOption } from './accel.js';
+import { ApplianceVm, type ApplianceVmOptions } from './appliance-vm.js';
+
+export interface SessionOptions extends Omit<ApplianceVmOptions, 'appliance' | 'logger'> {
+  logger: Logger;
+  accel?: AccelOption;
+}
+
+export async function withAppliance<T>(opts: SessionOptions, body: (vm: ApplianceVm) => Promise<T>): Promise<T> {
+  const { appliance } = await buildAppliance({ logger: opts.logger });
+  const vm = await ApplianceVm.boot({ ...opts, appliance });
+  try {
+    return await body(vm);
+  } finally {
+    await vm.shutdown();
+  }
+}
