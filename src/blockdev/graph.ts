@@ -112,7 +112,7 @@ function onlyOne(nodes: { name: string; base: string }[], what: string): void {
 }
 
 /** Parents first; otherwise by depth, then document order, so the result is stable. */
-export function sortMounts(mounts: MountNode[]): MountNode[] {
+function sortMounts(mounts: MountNode[]): MountNode[] {
   const depth = (m: MountNode): number => (m.mountPoint === '/' ? 0 : m.mountPoint.split('/').length - 1);
   return [...mounts].sort((a, b) => depth(a) - depth(b) || a.index - b.index);
 }

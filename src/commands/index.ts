@@ -5,6 +5,7 @@ export type Register = (program: Command) => void;
 
 export const commands: Promise<{ register: Register }>[] = [
   // One line per command; each module owns its options and help text.
+  import('./element-info.js'),
   import('./appliance.js'),
   import('./shell.js'),
 ];

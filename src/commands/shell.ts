@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../log.js';
 import { UsageError } from '../errors.js';
 import { withAppliance } from '../vm/session.js';
+import { quote } from '../env/quote.js';
 import type { AccelOption } from '../vm/accel.js';
 
 export function register(program: Command): void {
@@ -20,7 +21,7 @@ export function register(program: Command): void {
       const code = await withAppliance(
         { logger, accel: o.accel as AccelOption, network: !!o.network, memoryMiB: Number(o.memsize), cpus: o.smp ? Number(o.smp) : undefined },
         async (vm) => {
-          const cmd = command.length ? command.map(shellQuote).join(' ') : undefined;
+          const cmd = command.length ? command.map(quote).join(' ') : undefined;
           if (cmd !== undefined && !process.stdin.isTTY) {
             const r = await vm.exec(cmd, { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c), collect: false });
             return r.exitCode ?? 128 + 1;
@@ -28,7 +29,7 @@ export function register(program: Command): void {
           const tty = process.stdin.isTTY;
           if (tty) process.stdin.setRawMode(true);
           try {
-            return await vm.channel!.interactive(cmd, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, {
+            return await vm.channel!.interactive(cmd ?? 'exec bash -l', { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, {
               term: process.env.TERM ?? 'xterm',
               rows: process.stdout.rows ?? 24,
               cols: process.stdout.columns ?? 80,
@@ -41,8 +42,4 @@ export function register(program: Command): void {
       );
       process.exitCode = code ?? 1;
     });
-}
-
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -3,7 +3,7 @@
 // This is DIB's rule (element_dependencies._find_all_elements), including its quirks: any
 // directory counts (DIB's own tree has a "__pycache__" element), and a symlinked element
 // is named after its target.
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Element } from './element.js';
 import { ElementPathError } from './errors.js';
@@ -72,7 +72,7 @@ export function discoverElements(paths: readonly string[]): ElementIndex {
 
 function scanDir(dir: string): Element[] {
   let real: string;
-  let entries: import('node:fs').Dirent[];
+  let entries: Dirent[];
   try {
     real = realpathSync(dir);
     if (!statSync(real).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });

@@ -24,7 +24,9 @@ export function imageElementEnv(elements: readonly ElementRef[]): ImageElementEn
     // YAML 1.1 so names like "on" or "yes" are quoted the way PyYAML quotes them (and read
     // back as strings by PyYAML); no line folding, so a long path stays on one line.
     IMAGE_ELEMENT_YAML: stringify(map, { version: '1.1', sortMapEntries: true, singleQuote: true, lineWidth: 0 }),
-    imageElementArray: elements.map((e) => `[${e.name}]=${e.path} `).join(''),
+    // Consumers eval this text, so anything beyond plain path characters is shell-quoted
+    // (DIB does not quote; for ordinary names and paths the text is the same as DIB's).
+    imageElementArray: elements.map((e) => `[${shellWord(e.name)}]=${shellWord(e.path)} `).join(''),
   };
 }
 
@@ -39,6 +41,11 @@ export function renderElementEnv(elements: readonly ElementRef[]): string {
     `export IMAGE_ELEMENT_YAML=${singleQuote(env.IMAGE_ELEMENT_YAML)}\n` +
     `function get_image_element_array {\n  echo "${env.imageElementArray.replace(/["$`\\]/g, '\\$&')}"\n};\nexport -f get_image_element_array;\n`
   );
+}
+
+/** s as one shell word: unchanged when it holds only safe characters, else single-quoted. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : singleQuote(s);
 }
 
 function singleQuote(s: string): string {

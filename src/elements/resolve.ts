@@ -155,7 +155,7 @@ function unique(names: readonly string[]): string[] {
   return [...new Set(names)];
 }
 
-/** "required by vm <- my-image (requested)": how a name came into the set. */
+/** How a name came into the set: "requested", or "required by vm <- my-image (requested)". */
 function origin(name: string, requiredBy: Map<string, string>): string {
   const chain: string[] = [];
   let cur = requiredBy.get(name);
@@ -163,12 +163,12 @@ function origin(name: string, requiredBy: Map<string, string>): string {
     chain.push(cur);
     cur = requiredBy.get(cur);
   }
-  return chain.length === 0 ? 'requested' : `required by ${chain.join(' <- ')} (element-deps)`;
+  return chain.length === 0 ? 'requested' : `required by ${chain.join(' <- ')} (requested)`;
 }
 
 function missingElement(name: string, index: ElementIndex, requiredBy: Map<string, string>): MissingElementError {
   const parent = requiredBy.get(name);
-  const where = parent ? `listed in ${index.get(parent)!.path}/element-deps, ${origin(name, requiredBy)}` : 'requested';
+  const where = parent ? `listed in ${index.get(parent)!.path}/element-deps; ${parent} is ${origin(parent, requiredBy)}` : 'requested';
   const providers = index.providersOf(name).map((e) => e.name);
   if (providers.length > 0) {
     return new MissingElementError(

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import type { Appliance } from '../appliance/store.js';
 import { Channel, type ExecOptions, type ExecResult } from '../channel/ssh.js';
+import { DataPort } from '../channel/dataport.js';
+import { getTree, getTreeArchive, putFile, putTree } from '../channel/transfer.js';
 import { generateVmKeys, type VmKeys } from '../channel/keys.js';
 import { ApplianceError, MissingToolError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -46,6 +48,7 @@ export class ApplianceVm {
   state: VmState = 'configured';
   accel: Accel | undefined;
   channel: Channel | undefined;
+  data: DataPort | undefined;
   readonly dir: string;
   private qemu: ResultPromise | undefined;
   private watchdog: Watchdog | undefined;
@@ -141,12 +144,33 @@ export class ApplianceVm {
       clearTimeout(timer);
     }
     this.bootMs = performance.now() - this.bootStarted;
+    this.data = new DataPort(cfg.ports[DATA_PORT]!);
     this.state = 'ready';
   }
 
   exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
+    return this.ready().exec(command, opts);
+  }
+
+  putTree(hostDir: string, guestDir: string): Promise<number> {
+    return putTree(this.ready(), this.data!, hostDir, guestDir);
+  }
+
+  getTree(guestDir: string, hostDir: string): Promise<number> {
+    return getTree(this.ready(), this.data!, guestDir, hostDir);
+  }
+
+  getTreeArchive(guestDir: string, dest: string, extraTarArgs?: string[]): Promise<number> {
+    return getTreeArchive(this.ready(), this.data!, guestDir, dest, extraTarArgs);
+  }
+
+  putFile(data: string | Buffer, guestPath: string, mode?: number): Promise<void> {
+    return putFile(this.ready(), data, guestPath, mode);
+  }
+
+  private ready(): Channel {
     if (this.state !== 'ready' || !this.channel) throw new ApplianceError(`the appliance is ${this.state}, not ready`);
-    return this.channel.exec(command, opts);
+    return this.channel;
   }
 
   /** Clean poweroff; a kill if the guest doesn't go within `timeoutMs`. Safe to call twice. */
@@ -167,6 +191,7 @@ export class ApplianceVm {
     if (this.state === 'stopped') return;
     this.state = 'stopping';
     this.channel?.close();
+    this.data?.close();
     this.qemu?.kill('SIGKILL');
     await this.exited.catch(() => {});
     await rm(this.dir, { recursive: true, force: true });

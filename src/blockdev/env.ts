@@ -1,0 +1,25 @@
+// The variables DIB exports about the block device, so elements can ask:
+//   DIB_ROOT_LABEL, DIB_ROOT_FSTYPE, DIB_MOUNTPOINTS  after `dib-block-device init`, i.e. for
+//     every phase (grub writes GRUB_DEVICE=LABEL=$DIB_ROOT_LABEL, zypper reads the fstype,
+//     selinux relabels each of DIB_MOUNTPOINTS, split on "|");
+//   IMAGE_BLOCK_DEVICE, IMAGE_BLOCK_DEVICES  once the disk exists (finalise.d: the bootloader
+//     installs to IMAGE_BLOCK_DEVICE and evals IMAGE_BLOCK_DEVICES into an associative array).
+// DIB_BLOCK_DEVICE (mbr|gpt|efi) comes from the block-device-* element's environment.d, not here.
+import type { Plan } from './plan.js';
+import { nodeDevice, type DeviceOptions } from './render/devices.js';
+
+export function blockDeviceEnv(plan: Plan, devices?: DeviceOptions): Record<string, string> {
+  const env: Record<string, string> = {
+    DIB_ROOT_LABEL: plan.root.label,
+    DIB_ROOT_FSTYPE: plan.root.type,
+    // "|" because it cannot appear in a path DIB would mount.
+    DIB_MOUNTPOINTS: plan.mountPoints.join('|'),
+  };
+  if (devices) {
+    env.IMAGE_BLOCK_DEVICE = devices.device;
+    const names = [plan.disk.name, ...(plan.table?.partitions.map((p) => p.name) ?? [])];
+    // DIB's exact shape: " [name]=device " per entry, ready for `eval DEVICES=( ... )`.
+    env.IMAGE_BLOCK_DEVICES = names.map((n) => ` [${n}]=${nodeDevice(plan, n, devices)} `).join('');
+  }
+  return env;
+}
