@@ -30,7 +30,7 @@ export class PhaseScriptError extends KilnError {
   ) {
     const how = info.signal ? `was killed by ${info.signal}` : `exited with status ${info.exitCode}`;
     const tail = info.tail.length ? `\nlast ${info.tail.length} lines of its output:\n  ${info.tail.join('\n  ')}` : '';
-    super(`element ${info.element}: ${info.phase}/${info.script} ${how}${tail}`, opts);
+    super(`element ${info.element}: ${info.phase}.d/${info.script} ${how}${tail}`, opts);
   }
 }
 

@@ -8,4 +8,5 @@ export const commands: Promise<{ register: Register }>[] = [
   import('./element-info.js'),
   import('./appliance.js'),
   import('./shell.js'),
+  import('./build.js'),
 ];

@@ -91,7 +91,7 @@ export class ApplianceVm {
             cause: e,
           });
         }
-        opts.logger.warn(`KVM did not bring the appliance up within ${((opts.kvmProbeMs ?? 15_000) / 1000).toFixed(0)}s; falling back to TCG (software emulation, slower). kiln remembers this for this host.`);
+        opts.logger.warn(`KVM did not work here (${(e as Error).message.split('\n')[0]}); falling back to TCG (software emulation, slower). kiln remembers this for this host.`);
         await verdicts.set(key, 'tcg');
       }
     }

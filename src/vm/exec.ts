@@ -54,3 +54,22 @@ export function toolError(file: string, what: string, err: unknown): KilnError {
   const tail = String(e.stderr ?? '').trim().split('\n').slice(-10).join('\n  ');
   return new KilnError(`failed to ${what}: ${file} exited with status ${e.exitCode ?? '?'}${tail ? `\n  ${tail}` : ''}`, { cause: err });
 }
+
+export interface HostScriptOptions {
+  env: Record<string, string>;
+  /** environment.d files sourced first, as dib-run-parts does. */
+  environmentFiles: string[];
+  cwd: string;
+  onOutput: (chunk: Buffer) => void;
+  trace?: boolean;
+}
+
+/** An element script on the host (extra-data.d): bash, with exactly `env`, nothing inherited. */
+export async function runHostScript(script: string, o: HostScriptOptions): Promise<{ exitCode: number | null; signal: string | null }> {
+  const sources = o.environmentFiles.map((f) => `source "${f.replace(/"/g, '\\"')}"`).join('\n');
+  const body = `set -e\n${sources}\n${o.trace ? 'set -x\n' : ''}exec "$0"`;
+  const child = execa('bash', ['-c', body, script], { env: o.env, extendEnv: false, cwd: o.cwd, reject: false, stdin: 'ignore', all: true, buffer: false });
+  child.all?.on('data', (c: Buffer) => o.onOutput(c));
+  const r = await child;
+  return { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
+}

@@ -83,7 +83,7 @@ export function renderQemuArgs(c: VmConfig): string[] {
     const opts = [`file=${escapeOpt(d.file)}`, 'if=none', `id=drive${i}`, `format=${d.format}`, `cache=${d.cache ?? 'writeback'}`, 'aio=threads'];
     if (d.readonly) opts.push('readonly=on');
     if (d.snapshot) opts.push('snapshot=on');
-    args.push('-drive', opts.join(','), '-device', `virtio-blk-pci,drive=drive${i},serial=${d.serial}`);
+    args.push('-drive', opts.join(','), '-device', `virtio-blk-pci,drive=drive${i},serial=${escapeOpt(d.serial)}`);
   });
   if (c.network) args.push('-netdev', 'user,id=net0', '-device', 'virtio-net-pci,netdev=net0');
   const ports = Object.entries(c.ports);
@@ -91,10 +91,10 @@ export function renderQemuArgs(c: VmConfig): string[] {
     args.push('-device', 'virtio-serial-pci,id=vser0');
     ports.forEach(([name, path], i) => {
       args.push('-chardev', `socket,id=port${i},path=${escapeOpt(path)},server=on,wait=off`);
-      args.push('-device', `virtserialport,bus=vser0.0,chardev=port${i},name=${name}`);
+      args.push('-device', `virtserialport,bus=vser0.0,chardev=port${i},name=${escapeOpt(name)}`);
     });
   }
-  for (const [name, file] of Object.entries(c.fwCfg)) args.push('-fw_cfg', `name=${name},file=${escapeOpt(file)}`);
+  for (const [name, file] of Object.entries(c.fwCfg)) args.push('-fw_cfg', `name=${escapeOpt(name)},file=${escapeOpt(file)}`);
   return args;
 }
 

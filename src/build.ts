@@ -1,0 +1,333 @@
+// One build, step by step (DESIGN.md "The flow of one build"). Each step is a function;
+// this file only sequences them and owns the cleanup order.
+import { cp, mkdir, mkdtemp, rm, truncate, writeFile, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { buildAppliance } from './appliance/builder.js';
+import { defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, type Plan } from './blockdev/index.js';
+import { blockDeviceConfig, collectScripts, elementPathFromOptions, resolveElements, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from './elements/index.js';
+import { guestEnvironment, hostEnvironment, type DibSettings } from './env/dib.js';
+import { redactor, userEnvironment } from './env/envvar.js';
+import { KilnError, PhaseScriptError, UsageError } from './errors.js';
+import type { Logger } from './log.js';
+import type { BuildOptions } from './options.js';
+import { getFormat, imageBaseName, outputFileName, writeChecksums } from './outputs/index.js';
+import { attachTarget, measureTree, mountChroot, prepareDrives, unmountChroot } from './phases/guest-steps.js';
+import { runGuestPhase, runHostPhase, type ScriptTiming } from './phases/runner.js';
+import { guestPaths, phaseTable } from './phases/table.js';
+import { builtinElementsDir, cacheDir, packageRoot } from './paths.js';
+import { ApplianceVm } from './vm/appliance-vm.js';
+import { createQcow2, createSparse, tryLock } from './vm/disks.js';
+import type { DriveSpec } from './vm/qemu-args.js';
+import { quote } from './env/quote.js';
+
+export interface BuildResult {
+  outputs: string[];
+  timings: { step: string; durationMs: number }[];
+  scripts: ScriptTiming[];
+}
+
+interface Ctx {
+  o: BuildOptions;
+  log: Logger;
+  work: string;
+  base: string;
+  settings: DibSettings;
+  resolution: Resolution;
+  scripts: ScriptPlan;
+  staged: StagedHooks;
+  redact: (t: string) => string;
+  timings: { step: string; durationMs: number }[];
+  scriptTimings: ScriptTiming[];
+  blockConfig: string;
+}
+
+const TARGET_VIRTUAL_BYTES = 1024 ** 4; // sparse; the image is the first DIB_IMAGE_SIZE bytes
+const SCRATCH_BYTES = 256 * 1024 ** 3;
+const HELPER_BYTES = 256 * 1024 ** 3;
+
+export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> {
+  const name = imageBaseName(resolve(o.name), o.formats);
+  const outDir = dirname(name);
+  await mkdir(outDir, { recursive: true });
+  // next to the output: the target drive becomes the image without a copy across filesystems
+  const work = await mkdtemp(join(outDir, '.kiln-build-'));
+  const timings: Ctx['timings'] = [];
+  const outputs: string[] = [];
+  let ok = false;
+  try {
+    const ctx = await timed(timings, log, 'resolve elements', () => prepareElements(o, log, work, name, timings));
+    await timed(timings, log, 'extra-data.d (host)', () => runExtraData(ctx));
+    const { appliance } = await timed(timings, log, 'appliance', () => buildAppliance({ logger: log }));
+    const drives = await prepareDriveFiles(ctx);
+    const vm = await timed(timings, log, 'boot appliance', () =>
+      ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }),
+    );
+    log.info(`appliance up in ${(vm.bootMs / 1000).toFixed(1)}s (${vm.accel?.toUpperCase()})`);
+    let imageBytes = 0;
+    try {
+      imageBytes = await guestBuild(ctx, vm, drives.target, outputs);
+    } finally {
+      await vm.shutdown();
+      drives.release();
+    }
+    await timed(timings, log, 'outputs', () => writeOutputs(ctx, drives.target, imageBytes, outputs));
+    ok = true;
+    return { outputs, timings, scripts: ctx.scriptTimings };
+  } catch (e) {
+    if (!o.deleteOnFailure) log.warn(`--no-delete-on-failure: keeping ${work}`);
+    throw e;
+  } finally {
+    if (ok || o.deleteOnFailure) {
+      await rm(work, { recursive: true, force: true });
+      if (!ok) for (const f of outputs) await rm(f, { recursive: true, force: true });
+    }
+  }
+}
+
+async function timed<T>(timings: Ctx['timings'], log: Logger, step: string, body: () => Promise<T>): Promise<T> {
+  log.emit({ type: 'step', step, state: 'start' });
+  const t0 = performance.now();
+  const r = await body();
+  const durationMs = performance.now() - t0;
+  timings.push({ step, durationMs });
+  log.emit({ type: 'step', step, state: 'end', durationMs });
+  return r;
+}
+
+async function prepareElements(o: BuildOptions, log: Logger, work: string, base: string, timings: Ctx['timings']): Promise<Ctx> {
+  const elementPaths = elementPathFromOptions(o.elementPaths, process.env);
+  const resolution = resolveElements({ names: o.elements, elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
+  const scripts = collectScripts(resolution.elements, { excludeScripts: o.excludeScripts });
+  const staged = stageHooks(resolution, work, { excludeScripts: o.excludeScripts });
+  log.info(`elements: ${resolution.elements.map((e) => e.name).join(' ')}`);
+  const user = userEnvironment(o.envvars, process.env, o.dibEnv);
+  const secrets = Object.fromEntries(o.secrets.filter((k) => k in user).map((k) => [k, user[k]!]));
+  const blockConfig = await chooseBlockConfig(resolution, user);
+  // labels, fs type and mount points are known before the size: DIB exports them to every phase
+  const preview = planImage({ o, blockConfig, seed: seedOf(o), imageBytes: 8 * 1024 ** 3, user });
+  const settings: DibSettings = {
+    imageName: basename(base),
+    arch: o.arch,
+    imageElement: staged.imageElement,
+    imageElementYaml: staged.imageElementYaml,
+    elementsPath: resolution.elementPaths.join(':'),
+    offline: o.offline,
+    debugTrace: o.debug,
+    installType: o.installType,
+    blockDevice: blockDeviceEnv(preview),
+    user,
+  };
+  return { o, log, work, base, settings, resolution, scripts, staged, redact: redactor(secrets), timings, scriptTimings: [], blockConfig };
+}
+
+async function chooseBlockConfig(resolution: Resolution, user: Record<string, string>): Promise<string> {
+  if (user.DIB_BLOCK_DEVICE_CONFIG) {
+    const { configFromEnv } = await import('./blockdev/index.js');
+    return configFromEnv(user.DIB_BLOCK_DEVICE_CONFIG);
+  }
+  const fromElement = blockDeviceConfig(resolution.elements, 'amd64');
+  if (fromElement) return readFile(fromElement.source, 'utf8');
+  return defaultConfig(resolution.elements.some((e) => e.name === 'vm') ? 'mbr' : 'none');
+}
+
+function seedOf(o: BuildOptions): string {
+  return o.seed ?? (o.sourceDateEpoch !== undefined ? `kiln-${o.sourceDateEpoch}` : `kiln-${process.pid}-${Date.now()}-${Math.random()}`);
+}
+
+function planImage(a: { o: BuildOptions; blockConfig: string; seed: string; imageBytes: number; user: Record<string, string> }): Plan {
+  return planFromYaml(a.blockConfig, {
+    seed: a.seed,
+    imageSize: a.imageBytes,
+    fsType: a.o.fsType,
+    rootLabel: a.o.rootLabel,
+    mkfsOptions: a.o.mkfsOptions,
+    release: a.user.DIB_RELEASE,
+  });
+}
+
+async function runExtraData(ctx: Ctx): Promise<void> {
+  const scripts = ctx.scripts.phases['extra-data'];
+  const extraTarget = join(ctx.work, 'extra-target');
+  await mkdir(extraTarget, { recursive: true });
+  if (scripts.length === 0) return;
+  const shim = join(ctx.work, 'host-bin');
+  await mkdir(shim, { recursive: true });
+  // elements call sudo to write into TARGET_ROOT as DIB ran as root; here the tree is the user's
+  await writeFile(join(shim, 'sudo'), '#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in -E|-n|-H|-S|--preserve-env*) shift ;; -u|-g) shift 2 ;; --) shift; break ;; -*) shift ;; *) break ;; esac; done\nexec "$@"\n', { mode: 0o755 });
+  const imageCache = join(cacheDir(), 'image-cache');
+  await mkdir(imageCache, { recursive: true });
+  const env = hostEnvironment(ctx.settings, {
+    hooks: ctx.staged.hooksPath,
+    targetRoot: extraTarget,
+    buildDir: ctx.work,
+    lib: join(packageRoot, 'dib-lib'),
+    imageCache,
+    path: `${shim}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    home: process.env.HOME ?? ctx.work,
+  });
+  const timings = await runHostPhase(
+    { phase: phaseTable['extra-data'], scripts, environment: ctx.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact },
+    ctx.staged.hooksPath,
+    ctx.work,
+  );
+  ctx.scriptTimings.push(...timings);
+}
+
+async function prepareDriveFiles(ctx: Ctx): Promise<{ specs: DriveSpec[]; target: string; release: () => void }> {
+  const scratch = join(ctx.work, 'scratch.raw');
+  const target = join(ctx.work, 'target.raw');
+  await createSparse(scratch, SCRATCH_BYTES);
+  await createSparse(target, TARGET_VIRTUAL_BYTES);
+  const specs: DriveSpec[] = [
+    { file: scratch, serial: 'kiln-scratch', format: 'raw', cache: 'unsafe' },
+    { file: target, serial: 'kiln-target', format: 'raw', cache: 'unsafe' },
+  ];
+  const helper = ctx.o.drive ? resolve(ctx.o.drive) : join(cacheDir(), 'helper.qcow2');
+  await mkdir(dirname(helper), { recursive: true });
+  if (!existsSync(helper)) await createQcow2(helper, HELPER_BYTES);
+  const unlock = tryLock(`${helper}.lock`);
+  if (!unlock) ctx.log.warn(`the helper drive ${helper} is in use by another build: this build uses a throwaway overlay of it (its downloads are not kept)`);
+  specs.push({ file: helper, serial: 'kiln-cache', format: 'qcow2', cache: 'writeback', snapshot: !unlock });
+  return { specs, target, release: () => unlock?.() };
+}
+
+async function guestExec(vm: ApplianceVm, what: string, script: string): Promise<string> {
+  const r = await vm.exec('bash -s', { stdin: script });
+  if (r.exitCode !== 0) throw new KilnError(`${what} failed in the appliance (exit ${r.exitCode ?? r.signal}):\n  ${(r.stderr || r.stdout).trim().split('\n').slice(-20).join('\n  ')}`);
+  return r.stdout;
+}
+
+/** Everything in the appliance; returns the image size in bytes. */
+async function guestBuild(ctx: Ctx, vm: ApplianceVm, _targetFile: string, _outputs: string[]): Promise<number> {
+  const { o, log, timings } = ctx;
+  const p = guestPaths;
+  await timed(timings, log, 'prepare drives', () => guestExec(vm, 'preparing the scratch and helper drives', prepareDrives({ scratchSerial: 'kiln-scratch', cacheSerial: 'kiln-cache' })));
+  await timed(timings, log, 'copy hooks in', async () => {
+    await vm.putTree(ctx.staged.hooksPath, p.hooksPath);
+    const lib = join(packageRoot, 'dib-lib');
+    if (existsSync(lib)) await vm.putTree(lib, p.lib);
+  });
+  const phase = async (name: keyof typeof phaseTable) => {
+    const spec = phaseTable[name];
+    const scripts = ctx.scripts.phases[name];
+    await breakpoint(ctx, vm, `before-${name}`, spec.chroot);
+    if (scripts.length) {
+      await timed(timings, log, `${name}.d`, async () => {
+        try {
+          const t = await runGuestPhase(vm, { phase: spec, scripts, environment: ctx.scripts.environment.map((s) => s.hook), env: guestEnvironment(ctx.settings, spec), trace: o.debug > 0, logger: log, redact: ctx.redact });
+          ctx.scriptTimings.push(...t);
+        } catch (e) {
+          if (e instanceof PhaseScriptError) await breakpoint(ctx, vm, 'after-error', spec.chroot);
+          throw e;
+        }
+      });
+    }
+    await breakpoint(ctx, vm, `after-${name}`, spec.chroot);
+  };
+
+  await phase('root');
+  if (existsSync(join(ctx.work, 'extra-target'))) await vm.putTree(join(ctx.work, 'extra-target'), p.mountPath);
+  await guestExec(vm, 'mounting /proc, /sys and /dev in the target', mountChroot(p.mountPath));
+  await phase('pre-install');
+  await phase('install');
+  if (o.extraPackages.length) {
+    await guestExec(vm, `installing --extra-packages ${o.extraPackages.join(' ')}`, `set -e\nexport ${Object.entries(guestEnvironment(ctx.settings, phaseTable.install)).map(([k, v]) => `${k}=${quote(v)}`).join(' ')}\nchroot ${p.mountPath} /usr/bin/env PATH=/tmp/in_target.d/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin install-packages ${o.extraPackages.map(quote).join(' ')}\n`);
+  }
+  await phase('post-install');
+  await guestExec(vm, 'unmounting the target', unmountChroot(p.mountPath));
+  await phase('post-root');
+  await phase('block-device');
+
+  // the block device: size from the finished tree (DIB's rule), then partition, mkfs, copy
+  const treeKiB = Number((await guestExec(vm, 'measuring the tree', measureTree(p.mountPath))).trim());
+  const rootType = planImage({ o, blockConfig: ctx.blockConfig, seed: seedOf(o), imageBytes: 1024 ** 3, user: ctx.settings.user }).root.type;
+  // DIB's formula leaves no room for a 64 MiB journal on a tiny tree: never below 256 MiB
+  const imageBytes = minimumSize(o, dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: rootType, efi: ctx.resolution.elements.some((e) => e.name === 'block-device-efi') }));
+  const plan = planImage({ o, blockConfig: ctx.blockConfig, seed: seedOf(o), imageBytes, user: ctx.settings.user });
+  log.info(`image size ${(imageBytes / 1024 ** 3).toFixed(2)} GiB for a ${(treeKiB / 1024).toFixed(0)} MiB tree`);
+  await timed(timings, log, 'make filesystems', async () => {
+    await guestExec(vm, 'moving the tree aside', `set -e; mv ${p.mountPath} ${p.builtPath}; mkdir -p ${p.mountPath}`);
+    const loop = (await guestExec(vm, 'attaching the target disk', attachTarget('kiln-target', imageBytes))).trim();
+    const devices = { device: loop };
+    await guestExec(vm, 'partitioning the target disk', renderPartitionScript(plan, { ...devices, waitForPartitions: true }));
+    await guestExec(vm, 'making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch }));
+    await guestExec(vm, 'mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
+    await guestExec(vm, 'copying the tree into the image', `set -e; cp -a ${p.builtPath}/. ${p.mountPath}/; rm -rf ${p.builtPath}`);
+    await guestExec(vm, 'writing /etc/fstab', renderWriteFstabScript(plan, { mountPath: p.mountPath }));
+    ctx.settings.blockDevice = { ...blockDeviceEnv(plan, devices), DIB_IMAGE_SIZE: String(Math.ceil(imageBytes / 1024)) };
+  });
+  await guestExec(vm, 'mounting /proc, /sys and /dev in the image', mountChroot(p.mountPath));
+  await phase('pre-finalise');
+  await phase('finalise');
+  await guestExec(vm, 'unmounting the image', unmountChroot(p.mountPath));
+  await phase('cleanup');
+  await timed(timings, log, 'export', () => exportFromGuest(ctx, vm));
+  await guestExec(vm, 'unmounting the image', `set -e\n${renderUnmountScript(plan, { mountPath: p.mountPath })}\nlosetup -D\nsync\n`);
+  return imageBytes;
+}
+
+function minimumSize(o: BuildOptions, bytes: number): number {
+  return o.imageSizeGB !== undefined ? bytes : Math.max(bytes, 256 * 1024 ** 2);
+}
+
+/** What the outputs need from the guest before the image is unmounted: tree tar, manifests. */
+async function exportFromGuest(ctx: Ctx, vm: ApplianceVm): Promise<void> {
+  const p = guestPaths;
+  if (ctx.o.formats.some((f) => getFormat(f).needs === 'tree')) {
+    await vm.getTreeArchive(p.mountPath, join(ctx.work, 'tree.tar'), ['--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '--exclude=./lost+found']);
+  }
+  const dotD = `${ctx.base}.d`;
+  await mkdir(dotD, { recursive: true });
+  const manifests = `${p.mountPath}/etc/dib-manifests`;
+  const has = await vm.exec(`test -d ${manifests}`);
+  if (has.exitCode === 0) {
+    await mkdir(join(dotD, 'dib-manifests'), { recursive: true });
+    await vm.getTree(manifests, join(dotD, 'dib-manifests'));
+  }
+  // kernel + initrd where an element (baremetal) left them in TMP_IMAGE_DIR
+  const ls = await vm.exec(`cd ${p.imageDir} && ls -1`);
+  for (const f of ls.stdout.split('\n').filter((l) => /\.(vmlinuz|initrd)$/.test(l))) {
+    await writeFile(join(dotD, f), (await vm.exec(`base64 -w0 ${quote(`${p.imageDir}/${f}`)}`)).stdout, 'base64');
+  }
+}
+
+async function writeOutputs(ctx: Ctx, targetFile: string, imageBytes: number, outputs: string[]): Promise<void> {
+  await truncate(targetFile, imageBytes);
+  const dotD = `${ctx.base}.d`;
+  await mkdir(dotD, { recursive: true });
+  await writeFile(join(dotD, 'dib_environment'), ctx.redact(Object.entries(guestEnvironment(ctx.settings, phaseTable.install)).map(([k, v]) => `${k}=${quote(v)}\n`).join('')));
+  await writeFile(join(dotD, 'dib_arguments'), ctx.redact(ctx.o.elements.join(' ') + '\n'));
+  outputs.push(dotD);
+  for (const f of ctx.o.formats) {
+    const format = getFormat(f);
+    const support = await format.supported();
+    if (!support.ok) throw new UsageError(`cannot write ${f} output: ${support.why}`);
+    const dest = outputFileName(ctx.base, format);
+    const input = format.needs === 'disk' ? targetFile : join(ctx.work, 'tree.tar');
+    ctx.log.info(`writing ${dest}`);
+    outputs.push(dest);
+    await format.write(input, dest, { compress: ctx.o.compress, qemuImgOptions: ctx.o.qemuImgOptions, sourceDateEpoch: ctx.o.sourceDateEpoch, seed: seedOf(ctx.o), dockerTarget: ctx.o.dockerTarget, imageName: basename(ctx.base), arch: ctx.o.arch });
+    if (ctx.o.checksum) outputs.push(...(await writeChecksums(dest)).files);
+  }
+}
+
+/** break=before-PHASE|after-PHASE|after-error: a shell in the appliance when there is a terminal. */
+async function breakpoint(ctx: Ctx, vm: ApplianceVm, point: string, chroot: boolean): Promise<void> {
+  if (!ctx.o.breaks.has(point)) return;
+  if (!process.stdin.isTTY) {
+    ctx.log.warn(`break=${point}: no terminal to open a shell on; continuing`);
+    return;
+  }
+  ctx.log.info(`break=${point}: shell in the appliance${chroot ? ' (chroot of the target)' : ''}; exit to continue`);
+  process.stdin.setRawMode(true);
+  try {
+    const cmd = chroot ? `chroot ${guestPaths.mountPath} /bin/bash -l` : `cd ${guestPaths.buildDir} && exec bash -l`;
+    await vm.channel!.interactive(cmd, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, { term: process.env.TERM ?? 'xterm', rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80 });
+  } finally {
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+  }
+}
+
+export { builtinElementsDir, cp };

@@ -1,0 +1,89 @@
+// `kiln build`: virt-dib's options with DIB's spellings of the same things.
+import { Command, Option } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { build } from '../build.js';
+import { createLogger, renderHuman } from '../log.js';
+import { buildOptionsFrom } from '../options.js';
+import { formatNames } from '../outputs/index.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function buildCommand(name = 'build'): Command {
+  return new Command(name)
+    .description('build a disk image from diskimage-builder elements; every privileged step runs in the appliance VM')
+    .argument('<element...>', 'elements to build from (with their dependencies)')
+    .option('-o, --name <NAME>', 'image name: writes NAME.qcow2 (or NAME.<format>) and NAME.d/')
+    .option('-t, --formats <FORMATS>', `output formats, comma separated: ${formatNames().join(', ')}`, collect)
+    .option('-p, --element-path <DIR>', 'look for elements here first (repeatable; colon lists too), then in ELEMENTS_PATH, then the built-in elements', collect)
+    .option('-n, --skip-base', 'do not add the base element')
+    .option('--exclude-element <ELEMENT>', 'drop an element after dependencies are expanded (repeatable)', collect)
+    .option('--exclude-script <SCRIPT>', 'do not run scripts of this name in any phase (repeatable)', collect)
+    .option('--size, --image-size <SIZE>', 'image size (e.g. 4G); default: the tree size / 0.6, as DIB')
+    .option('--image-extra-size <SIZE>', 'add this to the tree size instead of the default margin')
+    .option('--fs-type <TYPE>', 'root filesystem: ext4 (default), ext3, ext2, xfs, vfat')
+    .option('--root-label <LABEL>', 'root filesystem label (default cloudimg-rootfs, img-rootfs on xfs)')
+    .option('--mkfs-options <OPTIONS>', 'extra options for the root mkfs')
+    .option('--qemu-img-options <OPTIONS>', 'options for qemu-img convert -o (qcow2, vmdk)')
+    .option('--envvar <NAME[=VALUE]>', 'pass NAME (from the host) or NAME=VALUE to the elements; nothing else of the host environment is passed (repeatable)', collect)
+    .option('--envvar-secret <NAME[=VALUE]>', 'like --envvar, and the value never appears in logs or NAME.d (repeatable)', collect)
+    .option('--dib-env', "also pass the host's DIB_* variables, as disk-image-create does")
+    .option('--extra-packages <PKGS>', 'install these packages too (comma separated, repeatable)', collect)
+    .option('-a, --arch <ARCH>', "target architecture (only the host's, amd64, for now)")
+    .option('-x', 'trace element scripts (bash -x), like DIB')
+    .option('--debug <N>', 'debug level: DIB_DEBUG_TRACE for elements, more logging')
+    .option('-u, --no-compression', 'do not compress the qcow2 output')
+    .option('--checksum', 'write NAME.FORMAT.md5 and .sha256')
+    .option('--offline', 'use only the helper drive cache (sets DIB_OFFLINE)')
+    .option('--no-network', 'give the appliance no network interface at all')
+    .option('--install-type <TYPE>', 'DIB_DEFAULT_INSTALLTYPE (source or package)')
+    .option('--no-delete-on-failure', 'keep the build directory and partial outputs when the build fails')
+    .option('--logfile <FILE>', 'write the full log (every script output line) to FILE')
+    .option('--memsize <MiB>', 'appliance memory in MiB', '2048')
+    .option('--smp <N>', 'appliance vCPUs (default: host cores)')
+    .option('--accel <ACCEL>', 'auto (KVM if it works, else TCG), kvm or tcg', 'auto')
+    .option('--drive <FILE>', 'the helper drive (qcow2) holding the package and image cache')
+    .option('--seed <SEED>', 'derive filesystem UUIDs, hash seeds and partition GUIDs from this (reproducible builds)')
+    .option('--source-date-epoch <SECONDS>', 'clamp timestamps (default: SOURCE_DATE_EPOCH)')
+    .option('--docker-target <REPO:TAG>', 'tag of the docker output (default NAME:latest)')
+    .addOption(new Option('--break <POINT>', 'open a shell in the appliance at before-PHASE, after-PHASE or after-error (also break= in the environment)'))
+    .option('--machine-readable', 'one JSON event per line on stderr (for CI)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  kiln build -o debian debian-minimal vm            bootable Debian image, debian.qcow2
+  kiln build -o img -t qcow2,tar -p ./elements debian vm my-element
+  kiln build -o img --envvar DIB_RELEASE=bookworm --envvar http_proxy debian-minimal vm
+
+Environment: only what --envvar names reaches elements. ELEMENTS_PATH adds element
+directories. KILN_CACHE_DIR (default ~/.cache/kiln) holds the appliance and helper drive.`,
+    )
+    .action(async (elements: string[], raw: Record<string, unknown>) => {
+      const o = buildOptionsFrom(elements, raw);
+      const file = o.logfile ? createWriteStream(o.logfile) : undefined;
+      const human = createLogger({ machineReadable: o.machineReadable, debug: o.debug > 0 });
+      const logger = {
+        ...human,
+        emit: (e: Parameters<typeof human.emit>[0]) => {
+          file?.write(renderHuman(e));
+          // element output goes to the terminal only when debugging; the log file always has it
+          if (e.type !== 'output' || o.debug > 0 || o.machineReadable) human.emit(e);
+        },
+      };
+      logger.info = (message) => logger.emit({ type: 'info', message });
+      logger.warn = (message) => logger.emit({ type: 'warn', message });
+      logger.debug = (message) => logger.emit({ type: 'debug', message });
+      try {
+        const r = await build(o, logger);
+        const rows = [...r.timings.map((t) => [t.step, t.durationMs] as const)];
+        logger.info('timing:\n' + rows.map(([s, ms]) => `  ${(ms / 1000).toFixed(1).padStart(7)}s  ${s}`).join('\n'));
+        for (const f of r.outputs) process.stdout.write(`${f}\n`);
+      } finally {
+        file?.end();
+      }
+    });
+}
+
+export function register(program: Command): void {
+  program.addCommand(buildCommand());
+}

@@ -1,0 +1,122 @@
+// BuildOptions: what a build needs, validated, from kiln's / virt-dib's / DIB's spellings.
+import { UsageError } from './errors.js';
+import { parseEnvvar, type EnvvarSpec } from './env/envvar.js';
+import { formatNames, getFormat } from './outputs/index.js';
+import { parseBreak } from './phases/table.js';
+import type { AccelOption } from './vm/accel.js';
+
+export interface BuildOptions {
+  elements: string[];
+  name: string;
+  formats: string[];
+  elementPaths: string[];
+  skipBase: boolean;
+  excludeElements: string[];
+  excludeScripts: string[];
+  imageSizeGB?: number;
+  imageExtraSizeGB?: number;
+  fsType?: string;
+  rootLabel?: string;
+  mkfsOptions?: string;
+  qemuImgOptions?: string;
+  envvars: EnvvarSpec[];
+  secrets: string[];
+  dibEnv: boolean;
+  extraPackages: string[];
+  arch: string;
+  debug: number;
+  compress: boolean;
+  checksum: boolean;
+  offline: boolean;
+  network: boolean;
+  installType: string;
+  deleteOnFailure: boolean;
+  logfile?: string;
+  memsizeMiB: number;
+  smp?: number;
+  accel: AccelOption;
+  machineReadable: boolean;
+  breaks: Set<string>;
+  drive?: string;
+  seed?: string;
+  sourceDateEpoch?: number;
+  dockerTarget?: string;
+}
+
+/** Raw commander values (strings, arrays, booleans) -> BuildOptions, or a UsageError naming the option. */
+export function buildOptionsFrom(elements: string[], o: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): BuildOptions {
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  const list = (k: string) => ((o[k] as string[] | undefined) ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (elements.length === 0) throw new UsageError('no elements given', { hint: 'e.g. kiln build -o debian debian-minimal vm' });
+  const name = str('name');
+  if (!name) throw new UsageError('-o/--name is required: the name of the image to write', { hint: 'e.g. kiln build -o debian debian-minimal vm' });
+  const formats = list('formats').length ? list('formats') : ['qcow2'];
+  for (const f of formats) getFormat(f); // throws a UsageError listing the valid names
+  const arch = str('arch') ?? 'amd64';
+  if (!['amd64', 'x86_64'].includes(arch)) {
+    throw new UsageError(`--arch ${arch}: kiln builds for this host's architecture (amd64) only for now`, { hint: 'drop --arch, or build on a host of that architecture' });
+  }
+  const accel = (str('accel') ?? 'auto') as AccelOption;
+  if (!['auto', 'kvm', 'tcg'].includes(accel)) throw new UsageError(`--accel ${accel}: must be auto, kvm or tcg`);
+  const fsType = str('fsType');
+  if (fsType && !['ext2', 'ext3', 'ext4', 'xfs', 'vfat'].includes(fsType)) throw new UsageError(`--fs-type ${fsType}: kiln makes ext2, ext3, ext4, xfs or vfat`);
+  const epoch = str('sourceDateEpoch') ?? env.SOURCE_DATE_EPOCH;
+  const debug = o.x ? Math.max(1, num(str('debug') ?? '1', '--debug')) : num(str('debug') ?? '0', '--debug');
+  const secrets = list('envvarSecret');
+  const envvars = [...((o.envvar as string[] | undefined) ?? []), ...secrets].map(parseEnvvar);
+  return {
+    elements,
+    name,
+    formats,
+    elementPaths: (o.elementPath as string[] | undefined) ?? [],
+    skipBase: !!o.skipBase,
+    excludeElements: list('excludeElement'),
+    excludeScripts: list('excludeScript'),
+    imageSizeGB: str('imageSize') ? size(str('imageSize')!, '--size') : undefined,
+    imageExtraSizeGB: str('imageExtraSize') ? size(str('imageExtraSize')!, '--image-extra-size') : undefined,
+    fsType,
+    rootLabel: str('rootLabel'),
+    mkfsOptions: str('mkfsOptions'),
+    qemuImgOptions: str('qemuImgOptions'),
+    envvars,
+    secrets: secrets.map((s) => parseEnvvar(s).name),
+    dibEnv: !!o.dibEnv,
+    extraPackages: list('extraPackages'),
+    arch: 'amd64',
+    debug,
+    compress: o.compression !== false,
+    checksum: !!o.checksum,
+    offline: !!o.offline,
+    network: o.network !== false,
+    installType: str('installType') ?? 'source',
+    deleteOnFailure: o.deleteOnFailure !== false,
+    logfile: str('logfile'),
+    memsizeMiB: num(str('memsize') ?? '2048', '--memsize'),
+    smp: str('smp') ? num(str('smp')!, '--smp') : undefined,
+    accel,
+    machineReadable: !!o.machineReadable,
+    breaks: parseBreak(str('break') ?? env.break),
+    drive: str('drive'),
+    seed: str('seed'),
+    sourceDateEpoch: epoch ? num(epoch, 'SOURCE_DATE_EPOCH') : undefined,
+    dockerTarget: str('dockerTarget'),
+  };
+}
+
+/** "2", "2G", "2048M", "10GB" -> GB. */
+export function size(text: string, option: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`${option} ${text}: not a size`, { hint: 'give a size like 4G, 4096M or 4 (GB)' });
+  const n = Number(m[1]);
+  const unit = (m[2] ?? '').toUpperCase();
+  const factor = { '': 1, K: 1 / (1024 * 1024), M: 1 / 1024, G: 1, T: 1024 }[unit] ?? 1;
+  return n * factor;
+}
+
+function num(text: string, option: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${option} ${text}: not a number`);
+  return n;
+}
+
+export const validFormats = (): string => formatNames().join(', ');

@@ -1,0 +1,40 @@
+// Guest command lines for element scripts, rendered as text (tested as data). Each script
+// runs on its own with environment.d sourced first, as dib-run-parts does; the environment
+// is exported by the rendered script itself, never through SSH.
+import { quote } from '../env/quote.js';
+import { guestPaths, type PhaseSpec } from './table.js';
+
+export interface ScriptRun {
+  phase: PhaseSpec;
+  /** Path of the script relative to the hooks tree, e.g. install.d/50-foo */
+  script: string;
+  /** environment.d files relative to the hooks tree, in sourcing order. */
+  environment: string[];
+  env: Record<string, string>;
+  /** DIB_DEBUG_TRACE > 0: bash -x */
+  trace?: boolean;
+}
+
+export const CHROOT_PATH = '/tmp/in_target.d/bin:$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function exportLines(env: Record<string, string>): string {
+  return Object.keys(env)
+    .sort()
+    .map((k) => `export ${k}=${quote(env[k]!)}\n`)
+    .join('');
+}
+
+/** The body that runs inside the (chroot or appliance) shell: source env.d, run the script. */
+function body(hooks: string, r: ScriptRun): string {
+  const sources = r.environment.map((f) => `source ${quote(`${hooks}/${f}`)}`).join('\n');
+  return `${sources}${sources ? '\n' : ''}${r.trace ? 'set -x\n' : ''}exec ${quote(`${hooks}/${r.script}`)}\n`;
+}
+
+export function renderScriptRun(r: ScriptRun): string {
+  const head = `set -e\nexport LANG=C.UTF-8\n${exportLines(r.env)}`;
+  if (!r.phase.chroot) {
+    return `${head}cd ${guestPaths.buildDir}\n${body(guestPaths.hooksPath, r)}`;
+  }
+  const inner = body(guestPaths.inTarget, r);
+  return `${head}exec chroot "$TMP_MOUNT_PATH" /usr/bin/env -u TMPDIR PATH="${CHROOT_PATH}" /bin/bash -c ${quote(inner)}\n`;
+}
