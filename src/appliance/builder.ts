@@ -13,7 +13,7 @@ import { installKernel } from './kernel.js';
 import { applianceKey, loadRecipe, type Recipe } from './recipe.js';
 import { writeMaintainerFiles } from './rootfs.js';
 import { unpackDebs } from './unpack.js';
-import { applianceForRecipe, fileSize, openAppliance, setRecipePointer, storeDir, type Appliance, type ApplianceManifest } from './store.js';
+import { applianceForRecipe, fileSize, openAppliance, openIfIntact, setRecipePointer, storeDir, type Appliance, type ApplianceManifest } from './store.js';
 
 export interface ApplianceBuildOptions {
   logger: Logger;
@@ -81,7 +81,7 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
   const kernelDeb = join(kernelDir, kernelFile);
   const kernelInfo = { name: kernelPkg, ...parseVersion(kernelDeb) };
   const key = applianceKey(recipe, [...debs, kernelInfo]);
-  const existing = await openAppliance(join(store, key));
+  const existing = await openIfIntact(join(store, key));
   if (existing) {
     await setRecipePointer(store, recipe.recipeHash, key);
     return existing;
@@ -123,11 +123,13 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
   };
   await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   const dest = join(store, key);
+  // a damaged entry of the same key (files deleted or unreadable) is replaced, not kept
+  if (existsSync(dest) && !(await openIfIntact(dest))) await rm(dest, { recursive: true, force: true });
   try {
     await rename(out, dest);
   } catch (e) {
     // another build finished the same key first: theirs is as good as ours
-    if (!existsSync(join(dest, 'manifest.json'))) throw e;
+    if (!(await openIfIntact(dest))) throw e;
   }
   await setRecipePointer(store, recipe.recipeHash, key);
   return (await openAppliance(dest))!;

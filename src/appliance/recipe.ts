@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ApplianceError } from '../errors.js';
 import { applianceDataDir } from '../paths.js';
 import { parseModuleList, type ModuleSpec } from './kernel.js';
 
@@ -32,7 +33,7 @@ export async function loadRecipe(dir: string = applianceDataDir): Promise<Recipe
   const files = {} as Recipe['files'];
   for (const f of recipeFiles) files[f] = await readFile(join(dir, f), 'utf8');
   const kernel = parseList(files.kernel);
-  if (kernel.length !== 1) throw new Error(`${join(dir, 'kernel')} must name exactly one kernel package`);
+  if (kernel.length !== 1) throw new ApplianceError(`${join(dir, 'kernel')} must name exactly one kernel package, not ${kernel.length}`);
   return {
     packages: parseList(files.packages),
     kernelPackage: kernel[0]!,

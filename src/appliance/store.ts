@@ -1,9 +1,10 @@
 // Built appliances in the cache: <cache>/appliance/<key>/ holds vmlinuz, initrd, root.sqfs
 // and manifest.json; recipe-<hash> points at the key last built from a recipe, so a
 // cached build needs neither network nor apt.
-import { readFile, rename, writeFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { access, readFile, rename, writeFile, stat } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApplianceError } from '../errors.js';
 import { cacheDir } from '../paths.js';
 
 export interface ApplianceManifest {
@@ -30,13 +31,33 @@ export function storeDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), 'appliance');
 }
 
+/**
+ * The built appliance in `dir`; undefined if nothing was built there. A manifest whose
+ * kernel, initrd or root is missing or unreadable is a damaged cache entry: an error that
+ * says which file and how to rebuild, rather than a QEMU failure later.
+ */
 export async function openAppliance(dir: string): Promise<Appliance | undefined> {
   const mf = join(dir, 'manifest.json');
   if (!existsSync(mf)) return undefined;
   const manifest = JSON.parse(await readFile(mf, 'utf8')) as ApplianceManifest;
   const a = { dir, vmlinuz: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd'), root: join(dir, 'root.sqfs'), manifest };
-  for (const f of [a.vmlinuz, a.initrd, a.root]) if (!existsSync(f)) return undefined;
+  for (const [what, f] of [['kernel', a.vmlinuz], ['initramfs', a.initrd], ['root image', a.root]] as const) {
+    try {
+      await access(f, constants.R_OK);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      throw new ApplianceError(`the cached appliance is damaged: its ${what} ${f} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${code})`}`, {
+        hint: 'rebuild it: kiln appliance build --refresh',
+        cause: e,
+      });
+    }
+  }
   return a;
+}
+
+/** Like openAppliance, but a damaged entry counts as absent (the builder replaces it). */
+export async function openIfIntact(dir: string): Promise<Appliance | undefined> {
+  return openAppliance(dir).catch(() => undefined);
 }
 
 export async function applianceForRecipe(recipeHash: string, store = storeDir()): Promise<Appliance | undefined> {

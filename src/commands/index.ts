@@ -9,4 +9,5 @@ export const commands: Promise<{ register: Register }>[] = [
   import('./appliance.js'),
   import('./shell.js'),
   import('./build.js'),
+  import('./boot.js'),
 ];

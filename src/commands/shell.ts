@@ -1,10 +1,20 @@
 // `kiln shell [-- CMD]`: a root shell in a fresh appliance, the way to debug elements.
+import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { createLogger } from '../log.js';
 import { UsageError } from '../errors.js';
 import { withAppliance } from '../vm/session.js';
 import { quote } from '../env/quote.js';
 import type { AccelOption } from '../vm/accel.js';
+
+interface ShellOptions {
+  accel: string;
+  network?: boolean;
+  memsize: string;
+  smp?: string;
+  qemu?: string;
+  bootTimeout?: string;
+}
 
 export function register(program: Command): void {
   program
@@ -15,16 +25,29 @@ export function register(program: Command): void {
     .option('--network', 'give the appliance user-mode networking')
     .option('--memsize <MiB>', 'appliance memory in MiB', '2048')
     .option('--smp <n>', 'appliance vCPUs (default: host cores)')
-    .action(async (command: string[], o: { accel: string; network?: boolean; memsize: string; smp?: string }) => {
+    .option('--qemu <path>', 'the QEMU binary (env KILN_QEMU; default qemu-system-x86_64 from PATH)', process.env.KILN_QEMU)
+    .option('--boot-timeout <seconds>', 'how long the appliance may take to come up (env KILN_BOOT_TIMEOUT; default 120)', process.env.KILN_BOOT_TIMEOUT)
+    .action(async (command: string[], o: ShellOptions) => {
       if (!['auto', 'kvm', 'tcg'].includes(o.accel)) throw new UsageError(`--accel must be auto, kvm or tcg, not ${o.accel}`);
+      const bootTimeoutMs = o.bootTimeout === undefined ? undefined : positive('--boot-timeout (KILN_BOOT_TIMEOUT)', o.bootTimeout) * 1000;
       const logger = createLogger();
       const code = await withAppliance(
-        { logger, accel: o.accel as AccelOption, network: !!o.network, memoryMiB: Number(o.memsize), cpus: o.smp ? Number(o.smp) : undefined },
+        {
+          logger,
+          accel: o.accel as AccelOption,
+          network: !!o.network,
+          memoryMiB: positive('--memsize', o.memsize),
+          cpus: o.smp ? positive('--smp', o.smp) : undefined,
+          qemu: o.qemu || undefined,
+          bootTimeoutMs,
+          // a debugging aid: extra kernel command-line words for the appliance
+          append: process.env.KILN_KERNEL_APPEND?.split(/\s+/).filter(Boolean),
+        },
         async (vm) => {
           const cmd = command.length ? command.map(quote).join(' ') : undefined;
           if (cmd !== undefined && !process.stdin.isTTY) {
             const r = await vm.exec(cmd, { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c), collect: false });
-            return r.exitCode ?? 128 + 1;
+            return r.exitCode ?? signalExitCode(r.signal);
           }
           const tty = process.stdin.isTTY;
           if (tty) process.stdin.setRawMode(true);
@@ -42,4 +65,16 @@ export function register(program: Command): void {
       );
       process.exitCode = code ?? 1;
     });
+}
+
+/** A command killed by a signal exits as a shell reports it: 128 + the signal's number. */
+function signalExitCode(signal: string | null): number {
+  const n = signal ? (constants.signals as Record<string, number | undefined>)[signal] : undefined;
+  return 128 + (n ?? 1);
+}
+
+function positive(what: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${what} must be a positive number, not ${JSON.stringify(text)}`);
+  return n;
 }

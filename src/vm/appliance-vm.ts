@@ -34,6 +34,8 @@ export interface ApplianceVmOptions {
   bootTimeoutMs?: number;
   /** How long KVM gets to reach ready before kiln falls back to TCG. */
   kvmProbeMs?: number;
+  /** Extra kernel command-line words (debugging: KILN_KERNEL_APPEND). */
+  append?: string[];
   /** Extra key=value lines for the guest's /usr/lib/kiln/init (fw_cfg opt/kiln/config). */
   guestConfig?: Record<string, string>;
 }
@@ -66,8 +68,14 @@ export class ApplianceVm {
     const qemuVersion = await run(qemu, ['--version'], { what: 'start QEMU' })
       .then((r) => r.stdout.split('\n')[0] ?? '')
       .catch((e: unknown) => {
+        if (e instanceof MissingToolError && opts.qemu !== undefined) {
+          throw new ApplianceError(`the QEMU binary ${qemu} does not exist; kiln needs it to boot the appliance`, {
+            hint: 'point --qemu (or KILN_QEMU) at a qemu-system-x86_64 binary, or unset it to use qemu-system-x86_64 from PATH (apt-get install qemu-system-x86)',
+            cause: e,
+          });
+        }
         if (e instanceof MissingToolError) throw e;
-        throw new ApplianceError(`${qemu} does not run: ${(e as Error).message}`, { hint: 'reinstall qemu-system-x86 or pass another QEMU binary' });
+        throw new ApplianceError(`${qemu} does not run: ${(e as Error).message}`, { hint: 'reinstall qemu-system-x86 or pass another QEMU binary with --qemu', cause: e });
       });
     const verdicts = VerdictStore.in(cacheDir());
     const key = verdictKey(qemuVersion);
@@ -86,8 +94,8 @@ export class ApplianceVm {
         await vm.kill();
         if (last) {
           if (e instanceof ApplianceError) throw e;
-          throw new ApplianceError(`the appliance did not come up under ${accel.toUpperCase()}: ${(e as Error).message}${console ? `\nguest console (last lines):\n  ${console}` : ''}`, {
-            hint: 'run with --debug to keep the console log, or check the appliance with: kiln appliance build --refresh',
+          throw new ApplianceError(`the appliance did not come up under ${accel.toUpperCase()}: ${(e as Error).message}${console ? `\nguest console (last lines):\n  ${console}` : '\nthe guest console stayed empty'}`, {
+            hint: `check the appliance with: kiln appliance build --refresh; on a slow or loaded host give it longer with KILN_BOOT_TIMEOUT=SECONDS (now ${((opts.bootTimeoutMs ?? 120_000) / 1000).toFixed(0)})`,
             cause: e,
           });
         }
@@ -114,6 +122,7 @@ export class ApplianceVm {
       memoryMiB: this.opts.memoryMiB ?? 2048,
       kernel: a.vmlinuz,
       initrd: a.initrd,
+      append: this.opts.append,
       drives: [{ file: a.root, serial: 'kiln-root', format: 'raw', readonly: true }, ...(this.opts.drives ?? [])],
       network: this.opts.network ?? false,
       ports: { [SSH_PORT]: f('ssh.sock'), [DATA_PORT]: f('data.sock') },
@@ -203,13 +212,26 @@ export class ApplianceVm {
   async consoleTail(lines = 20): Promise<string> {
     const file = join(this.dir, 'console.log');
     if (!existsSync(file)) return '';
-    const text = await readFile(file, 'utf8').catch(() => '');
-    return text.trim().split('\n').slice(-lines).join('\n  ');
+    const text = stripTerminalCodes(await readFile(file, 'utf8').catch(() => ''));
+    return text
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter(Boolean)
+      .slice(-lines)
+      .join('\n  ');
   }
 
   get dataSocket(): string {
     return join(this.dir, 'data.sock');
   }
+}
+
+const ESC = String.fromCharCode(27);
+const terminalCodes = new RegExp(`${ESC}(\\[[0-9;?]*[ -/]*[@-~]|[@-Z\\\\-_]|c)`, 'g');
+
+/** The firmware clears the screen and sets modes; a console tail for a human should not. */
+export function stripTerminalCodes(text: string): string {
+  return text.replace(terminalCodes, '').replace(/\r/g, '');
 }
 
 function sleep(ms: number): Promise<void> {

@@ -40,5 +40,6 @@ unset _kiln_sources
 # under QEMU and has the virtio/Xen/Hyper-V drivers VMs need; "generic" (linux-image-amd64,
 # what DIB installs) is the one for bare metal. Only amd64 has a cloud flavour here.
 export DIB_DEBIAN_KERNEL_FLAVOUR=${DIB_DEBIAN_KERNEL_FLAVOUR:-cloud}
+export DIB_DEBIAN_NETWORKING=${DIB_DEBIAN_NETWORKING:-networkd}
 export DIB_DEBOOTSTRAP_DEFAULT_LOCALE=${DIB_DEBOOTSTRAP_DEFAULT_LOCALE:-C.UTF-8}
 export DIB_NETWORK_INTERFACE_NAMES=${DIB_NETWORK_INTERFACE_NAMES:-eth0 eth1}

@@ -1,0 +1,34 @@
+// Shared by the e2e tests: run the built CLI (dist/) as a user would, and check that nothing
+// is left behind.
+import { execa } from 'execa';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const repo = resolve(import.meta.dirname, '../..');
+export const kilnBin = join(repo, 'dist/bin.js');
+export const tinyElements = join(repo, 'test/fixtures/elements/tiny');
+
+export async function kiln(args: string[], opts: { env?: Record<string, string>; timeout?: number } = {}) {
+  return execa('node', [kilnBin, ...args], { reject: false, all: true, env: opts.env, timeout: opts.timeout ?? 1_800_000 });
+}
+
+export async function qemuProcesses(): Promise<string[]> {
+  const r = await execa('pgrep', ['-a', 'qemu-system'], { reject: false });
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+export function kilnTempDirs(): string[] {
+  return readdirSync(tmpdir()).filter((f) => f.startsWith('kiln-vm-') || f.startsWith('kiln-boot-'));
+}
+
+/** QEMU processes and kiln temp dirs that exist now; other VMs on the machine are not ours. */
+export async function snapshotLeftovers(): Promise<Set<string>> {
+  return new Set([...(await qemuProcesses()).map((l) => l.split(' ')[0]!), ...kilnTempDirs()]);
+}
+
+/** What appeared since `before` and is still there: QEMU pids and kiln temp dirs. */
+export async function leftovers(before: Set<string>): Promise<string[]> {
+  const now = await snapshotLeftovers();
+  return [...now].filter((x) => !before.has(x));
+}
