@@ -1,6 +1,6 @@
 // One build, step by step (DESIGN.md "The flow of one build"). Each step is a function;
 // this file only sequences them and owns the cleanup order.
-import { cp, mkdir, mkdtemp, rm, truncate, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, truncate, writeFile, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildAppliance } from './appliance/builder.js';
@@ -15,10 +15,12 @@ import { getFormat, imageBaseName, outputFileName, writeChecksums } from './outp
 import { attachTarget, measureTree, mountChroot, prepareDrives, unmountChroot } from './phases/guest-steps.js';
 import { runGuestPhase, runHostPhase, type ScriptTiming } from './phases/runner.js';
 import { guestPaths, phaseTable } from './phases/table.js';
-import { builtinElementsDir, cacheDir, packageRoot } from './paths.js';
+import { cacheDir, packageRoot } from './paths.js';
 import { ApplianceVm } from './vm/appliance-vm.js';
 import { createQcow2, createSparse, tryLock } from './vm/disks.js';
 import type { DriveSpec } from './vm/qemu-args.js';
+import { buildLocalRepo, type LocalRepo } from './apt/local-repo.js';
+import { squashPackageInstalls } from './elements/package-installs.js';
 import { quote } from './env/quote.js';
 
 export interface BuildResult {
@@ -59,7 +61,8 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const ctx = await timed(timings, log, 'resolve elements', () => prepareElements(o, log, work, name, timings));
     await timed(timings, log, 'extra-data.d (host)', () => runExtraData(ctx));
     const { appliance } = await timed(timings, log, 'appliance', () => buildAppliance({ logger: log }));
-    const drives = await prepareDriveFiles(ctx);
+    const repo = await timed(timings, log, 'packages (host)', () => prefetchPackages(ctx));
+    const drives = await prepareDriveFiles(ctx, repo?.image);
     const vm = await timed(timings, log, 'boot appliance', () =>
       ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }),
     );
@@ -174,7 +177,36 @@ async function runExtraData(ctx: Ctx): Promise<void> {
   ctx.scriptTimings.push(...timings);
 }
 
-async function prepareDriveFiles(ctx: Ctx): Promise<{ specs: DriveSpec[]; target: string; release: () => void }> {
+/**
+ * Debian builds: resolve and download on the host what debootstrap and package-installs
+ * will install, and give the guest a local repository of it (src/apt/local-repo.ts).
+ */
+async function prefetchPackages(ctx: Ctx): Promise<LocalRepo | undefined> {
+  const names = new Set(ctx.resolution.elements.map((e) => e.name));
+  if (!names.has('debootstrap') || !names.has('debian-minimal')) return undefined;
+  const u = ctx.settings.user;
+  const squashed = squashPackageInstalls(ctx.resolution.elements, { arch: ctx.o.arch });
+  const wanted = Object.values(squashed.phases).flatMap((p) => p.install.map((e) => e.pkg));
+  const include = (u.DIB_DEBOOTSTRAP_INCLUDE ?? 'systemd-sysv,ca-certificates').split(',');
+  const repo = await buildLocalRepo(
+    {
+      mirror: u.DIB_DISTRIBUTION_MIRROR ?? 'http://deb.debian.org/debian',
+      securityMirror: u.DIB_DEBIAN_SECURITY_MIRROR ?? 'http://deb.debian.org/debian-security',
+      suite: u.DIB_RELEASE ?? 'bookworm',
+      components: (u.DIB_DEBIAN_COMPONENTS ?? 'main').split(','),
+      keyring: u.DIB_APT_KEYRING ?? u.DIB_DEBIAN_KEYRING ?? '/usr/share/keyrings/debian-archive-keyring.gpg',
+      arch: ctx.o.arch,
+      packages: [...include, ...wanted, ...ctx.o.extraPackages],
+      offline: ctx.o.offline,
+    },
+    { cache: cacheDir(), work: ctx.work, logger: ctx.log },
+  );
+  ctx.log.info(`local repository: ${repo.packages} packages, ${(repo.bytes / 1e6).toFixed(0)} MB, prepared on the host`);
+  ctx.settings.user = { ...ctx.settings.user, KILN_LOCAL_REPO: guestPaths.repo };
+  return repo;
+}
+
+async function prepareDriveFiles(ctx: Ctx, repoImage?: string): Promise<{ specs: DriveSpec[]; target: string; release: () => void }> {
   const scratch = join(ctx.work, 'scratch.raw');
   const target = join(ctx.work, 'target.raw');
   await createSparse(scratch, SCRATCH_BYTES);
@@ -183,6 +215,7 @@ async function prepareDriveFiles(ctx: Ctx): Promise<{ specs: DriveSpec[]; target
     { file: scratch, serial: 'kiln-scratch', format: 'raw', cache: 'unsafe' },
     { file: target, serial: 'kiln-target', format: 'raw', cache: 'unsafe' },
   ];
+  if (repoImage) specs.push({ file: repoImage, serial: 'kiln-repo', format: 'raw', readonly: true });
   const helper = ctx.o.drive ? resolve(ctx.o.drive) : join(cacheDir(), 'helper.qcow2');
   await mkdir(dirname(helper), { recursive: true });
   if (!existsSync(helper)) await createQcow2(helper, HELPER_BYTES);
@@ -202,7 +235,7 @@ async function guestExec(vm: ApplianceVm, what: string, script: string): Promise
 async function guestBuild(ctx: Ctx, vm: ApplianceVm, _targetFile: string, _outputs: string[]): Promise<number> {
   const { o, log, timings } = ctx;
   const p = guestPaths;
-  await timed(timings, log, 'prepare drives', () => guestExec(vm, 'preparing the scratch and helper drives', prepareDrives({ scratchSerial: 'kiln-scratch', cacheSerial: 'kiln-cache' })));
+  await timed(timings, log, 'prepare drives', () => guestExec(vm, 'preparing the scratch and helper drives', prepareDrives({ scratchSerial: 'kiln-scratch', cacheSerial: 'kiln-cache', repoSerial: 'KILN_LOCAL_REPO' in ctx.settings.user ? 'kiln-repo' : undefined })));
   await timed(timings, log, 'copy hooks in', async () => {
     await vm.putTree(ctx.staged.hooksPath, p.hooksPath);
     const lib = join(packageRoot, 'dib-lib');
@@ -329,5 +362,3 @@ async function breakpoint(ctx: Ctx, vm: ApplianceVm, point: string, chroot: bool
     process.stdin.pause();
   }
 }
-
-export { builtinElementsDir, cp };

@@ -1,13 +1,13 @@
 // `kiln appliance build`: Debian packages -> kernel + initramfs + read-only root, without root.
 // Sequence: resolve+download (private apt) -> unpack -> maintainer files -> kernel modules ->
 // initramfs -> squashfs root -> atomic rename into the content-addressed store.
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile, chmod } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, statfs, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplianceError, KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../vm/exec.js';
-import { PrivateApt, type AptSource } from './apt.js';
+import { PrivateApt, type AptSource } from '../apt/private-apt.js';
 import { buildInitramfs } from './initramfs.js';
 import { installKernel } from './kernel.js';
 import { applianceKey, loadRecipe, type Recipe } from './recipe.js';
@@ -50,6 +50,7 @@ export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ app
   await mkdir(store, { recursive: true }).catch((e: unknown) => {
     throw cacheError(store, e);
   });
+  await requireFreeSpace(store);
   const work = await mkdtemp(join(store, '.build-'));
   try {
     const appliance = await buildInto(work, store, recipe, src, opts.logger);
@@ -149,12 +150,26 @@ function parseVersion(file: string): { version: string; arch: string } {
   return { version: decodeURIComponent(m?.[1] ?? '?'), arch: m?.[2] ?? '?' };
 }
 
+/** What a build needs free in the store: packages, the unpacked tree and the images at once. */
+export const BUILD_SPACE_BYTES = 600e6;
+
+/** Checked up front: apt-get update on a full disk hangs instead of failing. */
+async function requireFreeSpace(store: string): Promise<void> {
+  const fs = await statfs(store);
+  const free = fs.bavail * fs.bsize;
+  if (free < BUILD_SPACE_BYTES) {
+    throw new ApplianceError(`the cache directory ${store} is full: ${(free / 1e6).toFixed(0)} MB free, and building the appliance needs about ${BUILD_SPACE_BYTES / 1e6} MB`, {
+      hint: 'free space there, or point kiln elsewhere with XDG_CACHE_HOME or KILN_CACHE_DIR',
+    });
+  }
+}
+
 /** A full or unwritable cache directory is the user's to fix: say where and what to do. */
 function cacheError(store: string, e: unknown): unknown {
   const code = (e as { code?: string }).code;
   const text = e instanceof Error ? e.message : String(e);
   if (code === 'ENOSPC' || /No space left on device/.test(text)) {
-    return new ApplianceError(`the cache directory ${store} is full: the appliance needs about 400 MB while it is built`, {
+    return new ApplianceError(`the cache directory ${store} is full: the appliance needs about ${BUILD_SPACE_BYTES / 1e6} MB while it is built`, {
       hint: 'free space there, or point kiln elsewhere with XDG_CACHE_HOME or KILN_CACHE_DIR',
       cause: e,
     });

@@ -10,4 +10,7 @@ export const commands: Promise<{ register: Register }>[] = [
   import('./shell.js'),
   import('./build.js'),
   import('./boot.js'),
+  import('./dib.js'),
+  import('./cache.js'),
+  import('./get-kernel.js'),
 ];

@@ -6,7 +6,7 @@ import { guestPaths } from './table.js';
 /** Find a drive by the serial QEMU gave it (no udev in the appliance, so no by-id links). */
 export const devBySerial = `dev_by_serial() { for d in /sys/block/vd*; do [ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] && { echo "/dev/\${d##*/}"; return 0; }; done; echo "kiln: no drive with serial $1" >&2; return 1; }\n`;
 
-export function prepareDrives(o: { scratchSerial: string; cacheSerial?: string }): string {
+export function prepareDrives(o: { scratchSerial: string; cacheSerial?: string; repoSerial?: string }): string {
   const p = guestPaths;
   let s = `set -e\n${devBySerial}`;
   s += `scratch=$(dev_by_serial ${o.scratchSerial})\n`;
@@ -17,6 +17,9 @@ export function prepareDrives(o: { scratchSerial: string; cacheSerial?: string }
     s += `cache=$(dev_by_serial ${o.cacheSerial})\n`;
     s += `blkid -p "$cache" >/dev/null 2>&1 || mkfs.ext4 -q -F -L kiln-cache "$cache"\n`;
     s += `mount -o noatime "$cache" ${p.cache}\n`;
+  }
+  if (o.repoSerial) {
+    s += `mkdir -p ${p.repo} && mount -t squashfs -o ro "$(dev_by_serial ${o.repoSerial})" ${p.repo}\n`;
   }
   return s;
 }

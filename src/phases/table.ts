@@ -32,6 +32,7 @@ export const guestPaths = {
   imageDir: '/kiln/build/image',
   lib: '/kiln/lib',
   cache: '/kiln/cache',
+  repo: '/kiln/repo',
   inTarget: '/tmp/in_target.d',
 } as const;
 

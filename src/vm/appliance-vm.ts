@@ -157,23 +157,24 @@ export class ApplianceVm {
     this.state = 'ready';
   }
 
-  exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
+  /** Not ready (booting, stopped) is a rejected promise, never a synchronous throw. */
+  async exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
     return this.ready().exec(command, opts);
   }
 
-  putTree(hostDir: string, guestDir: string): Promise<number> {
+  async putTree(hostDir: string, guestDir: string): Promise<number> {
     return putTree(this.ready(), this.data!, hostDir, guestDir);
   }
 
-  getTree(guestDir: string, hostDir: string): Promise<number> {
+  async getTree(guestDir: string, hostDir: string): Promise<number> {
     return getTree(this.ready(), this.data!, guestDir, hostDir);
   }
 
-  getTreeArchive(guestDir: string, dest: string, extraTarArgs?: string[]): Promise<number> {
+  async getTreeArchive(guestDir: string, dest: string, extraTarArgs?: string[]): Promise<number> {
     return getTreeArchive(this.ready(), this.data!, guestDir, dest, extraTarArgs);
   }
 
-  putFile(data: string | Buffer, guestPath: string, mode?: number): Promise<void> {
+  async putFile(data: string | Buffer, guestPath: string, mode?: number): Promise<void> {
     return putFile(this.ready(), data, guestPath, mode);
   }
 
@@ -238,13 +239,21 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
 
-/** On SIGINT/SIGTERM/SIGHUP: tear down every VM, then exit as the signal would have. */
+/**
+ * On SIGINT/SIGTERM/SIGHUP: tear down every VM, then exit as the signal would have.
+ * `on`, not `once`: execa's signal-exit re-raises the signal as soon as it is the only
+ * listener left, which would kill kiln before the teardown ran. A second signal while
+ * tearing down is ignored; the watchdog still covers a SIGKILL.
+ */
 function hookSignals(): void {
   if (signalsHooked) return;
   signalsHooked = true;
   const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  let stopping = false;
   for (const sig of Object.keys(codes)) {
-    process.once(sig, () => {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
       void Promise.allSettled([...live].map((vm) => vm.kill())).then(() => process.exit(codes[sig]));
     });
   }

@@ -1,6 +1,6 @@
 // apt pointed at a private root: what it is told, and how downloaded files are named.
 import { describe, expect, it } from 'vitest';
-import { aptOptions, parseDebFilename, renderSourcesList } from '../../../src/appliance/apt.js';
+import { aptOptions, parseDebFilename, renderSourcesList } from '../../../src/apt/private-apt.js';
 
 describe('parseDebFilename', () => {
   it('splits name_version_arch.deb', () => {

@@ -79,6 +79,27 @@ export class PrivateApt {
     return this.listDownloaded();
   }
 
+  /** Every package record apt knows, decompressed (apt keeps its lists lz4-compressed). */
+  async dumpAvailable(): Promise<string> {
+    return (await run('apt-cache', [...this.options, 'dumpavail'], { what: 'read the package index', maxBuffer: 1024 * 1024 * 1024 })).stdout;
+  }
+
+  /** What apt would install for `packages` on an empty system: name and version, in apt's order. */
+  async simulate(packages: string[]): Promise<{ name: string; version: string }[]> {
+    const { stdout } = await run('apt-get', [...this.options, '-q', '-s', 'install', ...packages], { what: `resolve ${packages.length} packages` });
+    return stdout
+      .split('\n')
+      .map((l) => /^Inst (\S+) \((\S+)/.exec(l))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => ({ name: m[1]!.replace(/:.*$/, ''), version: m[2]! }));
+  }
+
+  /** Download (into the private archive cache) what installing `packages` needs; offline: fail rather than fetch. */
+  async download(packages: string[], offline = false): Promise<void> {
+    const noNet = offline ? ['-o', 'Acquire::http::Proxy=http://127.0.0.1:9/', '-o', 'Acquire::Retries=0'] : [];
+    await run('apt-get', [...this.options, ...noNet, '-q', '-y', 'install', '--download-only', ...packages], { what: `download ${packages.length} packages` });
+  }
+
   async listDownloaded(): Promise<DownloadedDeb[]> {
     const dir = join(this.root, 'cache/archives');
     const files = (await readdir(dir)).filter((f) => f.endsWith('.deb')).sort();

@@ -1,0 +1,125 @@
+// The host-native package step. Under emulation debootstrap spends minutes resolving
+// dependencies over the whole Debian index and decompressing downloads; on the host the
+// same work takes seconds. So kiln resolves and downloads the packages a Debian build will
+// install with apt on the host (cached under kiln's cache dir), and hands the guest a small
+// local repository of exactly those packages: a read-only squashfs drive mounted at
+// /kiln/repo. debootstrap reads it as its mirror, apt in the chroot finds the files in its
+// archive cache. Every .deb was checked by apt against the signed Release on the host.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, link, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { KilnError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { run } from '../vm/exec.js';
+import { parseControl, renderPackagesEntry, renderRelease, requiredPackages } from './index-file.js';
+import { PrivateApt, type AptSource } from './private-apt.js';
+import { uncompressDeb } from './repack.js';
+
+export interface LocalRepoRequest {
+  mirror: string;
+  securityMirror: string;
+  suite: string;
+  components: string[];
+  keyring: string;
+  arch: string;
+  /** Besides Priority: required and apt: what the build will install (names unknown to the index are skipped). */
+  packages: string[];
+  offline: boolean;
+}
+
+export interface LocalRepo {
+  image: string;
+  packages: number;
+  bytes: number;
+}
+
+export function repoKey(r: LocalRepoRequest): string {
+  return createHash('sha256').update(JSON.stringify([r.mirror, r.securityMirror, r.suite, r.components, r.keyring, r.arch])).digest('hex').slice(0, 16);
+}
+
+export async function buildLocalRepo(req: LocalRepoRequest, o: { cache: string; work: string; logger: Logger }): Promise<LocalRepo> {
+  const aptRoot = join(o.cache, 'apt', `${req.suite}-${req.arch}-${repoKey(req)}`);
+  const apt = new PrivateApt(aptRoot, req.arch);
+  const sources: AptSource[] = [
+    { mirror: req.mirror, suite: req.suite, components: req.components, keyring: req.keyring },
+    { mirror: req.mirror, suite: `${req.suite}-updates`, components: req.components, keyring: req.keyring },
+    { mirror: req.securityMirror, suite: `${req.suite}-security`, components: req.components, keyring: req.keyring },
+  ];
+  const fresh = !existsSync(join(aptRoot, 'state/lists'));
+  await apt.init(sources);
+  if (req.offline) {
+    if (fresh) throw new KilnError(`--offline: kiln has no package index for ${req.suite} from ${req.mirror} in its cache (${aptRoot})`, { hint: 'build once with the network and the same mirror and release' });
+  } else {
+    await apt.update();
+  }
+  const records = parseControl(await apt.dumpAvailable());
+  const known = new Set(records.map((r) => r.Package!));
+  // minbase = Priority: required + apt; debootstrap adds usr-is-merged on merged-/usr releases
+  const base = [...requiredPackages(records), ...['apt', 'usr-is-merged'].filter((p) => known.has(p))];
+  const extra = req.packages.filter((p) => known.has(p) && !base.includes(p));
+  let names = [...base, ...extra];
+  let plan = await apt.simulate(names).catch(() => undefined);
+  if (!plan) {
+    o.logger.warn(`the packages ${extra.join(' ')} cannot all be installed together; prefetching only the base system`);
+    names = base;
+    plan = await apt.simulate(names);
+  }
+  await apt.download(names, req.offline);
+  const have = new Map((await apt.listDownloaded()).map((d) => [`${d.name} ${d.version}`, d.file]));
+  const files = plan.map((p) => have.get(`${p.name} ${p.version}`)).filter((f): f is string => !!f);
+  if (files.length !== plan.length) {
+    const missing = plan.filter((p) => !have.has(`${p.name} ${p.version}`)).map((p) => `${p.name} ${p.version}`);
+    throw new KilnError(`${req.offline ? '--offline: ' : ''}packages missing from kiln's download cache: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`, {
+      hint: req.offline ? 'build once with the network to fill the cache' : 'check the mirror',
+    });
+  }
+  return writeRepo(files, req, o.work, o.cache);
+}
+
+/**
+ * dists/SUITE/{Release,main/binary-ARCH/Packages} + pool/ (debs with uncompressed data, what
+ * debootstrap installs) + archives/ (the originals, apt's cache hits in the chroot: apt
+ * checks them against its own index), then one squashfs image of it all.
+ */
+async function writeRepo(debs: string[], req: LocalRepoRequest, work: string, cache: string): Promise<LocalRepo> {
+  const root = join(work, 'repo');
+  const pool = join(root, 'pool');
+  const archives = join(root, 'archives');
+  const rawCache = join(cache, 'debs-uncompressed');
+  const index = join(root, 'dists', req.suite, 'main', `binary-${req.arch}`);
+  for (const d of [pool, archives, index, rawCache]) await mkdir(d, { recursive: true });
+  let packages = '';
+  let bytes = 0;
+  for (const deb of debs) {
+    const name = basename(deb);
+    await linkOrCopy(deb, join(archives, name));
+    const raw = join(rawCache, name);
+    if (!existsSync(raw)) {
+      const tmp = `${raw}.${process.pid}.partial`;
+      await writeFile(tmp, await uncompressDeb(await readFile(deb)));
+      await rename(tmp, raw);
+    }
+    await linkOrCopy(raw, join(pool, name));
+    const data = await readFile(raw);
+    bytes += (await stat(deb)).size;
+    const control = (await run('dpkg-deb', ['-f', deb], { what: `read the control fields of ${name}` })).stdout;
+    packages += renderPackagesEntry(control, {
+      filename: `pool/${name}`,
+      size: data.length,
+      sha256: createHash('sha256').update(data).digest('hex'),
+      md5: createHash('md5').update(data).digest('hex'),
+    });
+  }
+  const packagesBuf = Buffer.from(packages);
+  await writeFile(join(index, 'Packages'), packagesBuf);
+  await writeFile(join(root, 'dists', req.suite, 'Release'), renderRelease({ suite: req.suite, codename: req.suite, component: 'main', arch: req.arch, packages: packagesBuf, date: new Date(0) }));
+  const image = join(work, 'repo.sqfs');
+  // nothing to gain compressing debs: store them as they are, the guest reads them without CPU work
+  await run('mksquashfs', [root, image, '-all-root', '-noappend', '-no-progress', '-quiet', '-noI', '-noD', '-noF', '-noX', '-mkfs-time', '0', '-all-time', '0'], { what: 'write the local package repository image' });
+  return { image, packages: debs.length, bytes };
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  await link(from, to).catch(() => copyFile(from, to));
+}
