@@ -27,6 +27,7 @@ export interface BootTestOptions {
 }
 
 export const LOGIN_PROMPT = /\blogin: *$/m;
+const ANSI_ESCAPE = new RegExp(String.fromCharCode(27) + '\\[[0-9;?]*[A-Za-z]', 'g');
 const OVMF = '/usr/share/OVMF/OVMF_CODE.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
 
@@ -83,7 +84,7 @@ export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elaps
       proc.stdout?.on('data', (c: Buffer) => {
         o.onConsole?.(c);
         // ANSI escapes from firmware would split "login:" from the line start
-        text = (text + c.toString()).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').slice(-65536);
+        text = (text + c.toString()).replace(ANSI_ESCAPE, '').slice(-65536);
         if (marker.test(text)) {
           clearTimeout(timer);
           resolve(true);

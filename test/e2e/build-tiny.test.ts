@@ -2,7 +2,7 @@
 // output format checked by a real consumer, the envvar rule, and a failing element script.
 // Real appliance VMs under TCG; one build makes all formats.
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
