@@ -1,0 +1,63 @@
+// The main job, for real: `kiln build -o debian debian-minimal vm` from kiln's built-in
+// elements (debootstrap in the appliance, TCG), then `kiln boot` to a login prompt; the
+// kernel read back with get-kernel; and a warm rebuild with no network at all, from the
+// helper drive and host caches the first build filled. One cold build serves them all.
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kiln, leftovers, snapshotLeftovers } from './helpers.js';
+
+const before = await snapshotLeftovers();
+const out = mkdtempSync(join(tmpdir(), 'kiln-e2e-debian-'));
+const name = join(out, 'debian');
+let build: Awaited<ReturnType<typeof kiln>>;
+let coldMs = 0;
+
+beforeAll(async () => {
+  const t0 = performance.now();
+  build = await kiln(['build', '-o', name, '-t', 'qcow2,tar', '--logfile', join(out, 'build.log'), 'debian-minimal', 'vm']);
+  coldMs = performance.now() - t0;
+  console.log(`cold build of debian-minimal vm: ${(coldMs / 1000).toFixed(0)}s`);
+}, 2_400_000);
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('kiln build -o debian debian-minimal vm', () => {
+  it('builds', () => {
+    if (build.exitCode !== 0) console.log(existsSync(join(out, 'build.log')) ? readFileSync(join(out, 'build.log'), 'utf8').slice(-6000) : build.all);
+    expect(build.exitCode, build.stderr.slice(-3000)).toBe(0);
+    expect(existsSync(`${name}.qcow2`)).toBe(true);
+    expect(readdirSync(`${name}.d`)).toContain('dib_environment');
+  });
+
+  it('boots to a login prompt (kiln boot)', async () => {
+    const r = await kiln(['boot', '--timeout', '900', `${name}.qcow2`], { timeout: 1_000_000 });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stderr).toContain('booted: login prompt');
+  }, 1_000_000);
+
+  it('get-kernel extracts the very kernel that is in the image', async () => {
+    const r = await kiln(['get-kernel', '-d', out, '-o', 'got', `${name}.qcow2`]);
+    expect(r.exitCode, r.all).toBe(0);
+    const list = (await execa('tar', ['-tf', `${name}.tar`])).stdout.split('\n');
+    const vmlinuz = list.filter((f) => /^\.\/boot\/vmlinuz-/.test(f)).sort().pop()!;
+    const inImage = (await execa('tar', ['-xOf', `${name}.tar`, vmlinuz], { encoding: 'buffer' })).stdout;
+    expect(Buffer.compare(readFileSync(join(out, 'got-vmlinuz')), Buffer.from(inImage))).toBe(0);
+    expect(existsSync(join(out, 'got-initrd'))).toBe(true);
+  }, 300_000);
+
+  it('rebuilds warm with no network at all (--no-network --offline), from the caches', async () => {
+    const t0 = performance.now();
+    const r = await kiln(['build', '-o', join(out, 'warm'), '--no-network', '--offline', 'debian-minimal', 'vm']);
+    const warmMs = performance.now() - t0;
+    console.log(`warm --no-network build: ${(warmMs / 1000).toFixed(0)}s (cold ${(coldMs / 1000).toFixed(0)}s, ratio ${(warmMs / coldMs).toFixed(2)})`);
+    expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
+    expect(existsSync(join(out, 'warm.qcow2'))).toBe(true);
+  }, 2_400_000);
+
+  it('leaves no QEMU process and no temp dir', async () => {
+    expect(await leftovers(before)).toEqual([]);
+  });
+});

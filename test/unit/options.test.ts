@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { buildOptionsFrom, size } from '../../src/options.js';
+
+describe('buildOptionsFrom', () => {
+  it('fills defaults like virt-dib/DIB', () => {
+    const o = buildOptionsFrom(['debian-minimal', 'vm'], { name: 'debian', compression: true, network: true, deleteOnFailure: true }, {});
+    expect(o).toMatchObject({ name: 'debian', formats: ['qcow2'], arch: 'amd64', compress: true, network: true, debug: 0, accel: 'auto', skipBase: false, memsizeMiB: 2048 });
+  });
+
+  it('splits comma lists and reads DIB spellings', () => {
+    const o = buildOptionsFrom(['x'], { name: 'n', formats: ['qcow2,tar', 'raw'], excludeElement: ['a,b'], extraPackages: ['vim,curl'], imageSize: '4G', x: true, compression: false }, { SOURCE_DATE_EPOCH: '1700000000' });
+    expect(o.formats).toEqual(['qcow2', 'tar', 'raw']);
+    expect(o.excludeElements).toEqual(['a', 'b']);
+    expect(o.extraPackages).toEqual(['vim', 'curl']);
+    expect(o.imageSizeGB).toBe(4);
+    expect(o.debug).toBe(1);
+    expect(o.compress).toBe(false);
+    expect(o.sourceDateEpoch).toBe(1700000000);
+  });
+
+  it('names the option in every error', () => {
+    expect(() => buildOptionsFrom([], { name: 'n' })).toThrow(/no elements given/);
+    expect(() => buildOptionsFrom(['x'], {})).toThrow(/-o\/--name is required/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', formats: ['iso9000'] })).toThrow(/iso9000/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', arch: 'arm64' })).toThrow(/--arch arm64/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', accel: 'hvf' })).toThrow(/--accel hvf/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', fsType: 'ntfs' })).toThrow(/--fs-type ntfs/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', envvar: ['1BAD'] })).toThrow(/--envvar 1BAD/);
+  });
+
+  it('treats --envvar-secret names as both passed and secret', () => {
+    const o = buildOptionsFrom(['x'], { name: 'n', envvarSecret: ['TOKEN'] }, {});
+    expect(o.envvars).toContainEqual({ name: 'TOKEN' });
+    expect(o.secrets).toEqual(['TOKEN']);
+  });
+});
+
+describe('size', () => {
+  it('reads sizes in G, M and plain GB', () => {
+    expect(size('2', '--size')).toBe(2);
+    expect(size('2048M', '--size')).toBe(2);
+    expect(size('1.5GiB', '--size')).toBe(1.5);
+    expect(() => size('big', '--size')).toThrow(/--size big: not a size/);
+  });
+});
