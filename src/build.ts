@@ -20,7 +20,7 @@ import { ApplianceVm } from './vm/appliance-vm.js';
 import { createQcow2, createSparse, tryLock } from './vm/disks.js';
 import type { DriveSpec } from './vm/qemu-args.js';
 import { buildLocalRepo, type LocalRepo } from './apt/local-repo.js';
-import { squashPackageInstalls } from './elements/package-installs.js';
+import { squashPackageInstalls, writePackageInstalls } from './elements/package-installs.js';
 import { quote } from './env/quote.js';
 
 export interface BuildResult {
@@ -103,6 +103,8 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
   const resolution = resolveElements({ names: o.elements, elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
   const scripts = collectScripts(resolution.elements, { excludeScripts: o.excludeScripts });
   const staged = stageHooks(resolution, work, { excludeScripts: o.excludeScripts });
+  // DIB's package-installs-squash, done here in TS: the target needs no python for it
+  writePackageInstalls(staged.hooksPath, resolution.elements, { arch: o.arch });
   log.info(`elements: ${resolution.elements.map((e) => e.name).join(' ')}`);
   const user = userEnvironment(o.envvars, process.env, o.dibEnv);
   const secrets = Object.fromEntries(o.secrets.filter((k) => k in user).map((k) => [k, user[k]!]));

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { cacheDir } from '../paths.js';
 import { kvmUsable, VerdictStore, verdictKey, type AccelOption } from './accel.js';
 import { run, spawn } from './exec.js';
-import { escapeOpt, type Accel } from './qemu-args.js';
+import { accelArgs, escapeOpt, type Accel } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
 
 export interface BootTestOptions {
@@ -39,7 +39,7 @@ export function renderBootArgs(o: { image: string; format: string; accel: Accel;
     'none',
     '-machine',
     'q35',
-    ...(o.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
+    ...accelArgs(o.accel),
     '-smp',
     String(o.cpus),
     '-m',

@@ -63,7 +63,7 @@ export function renderQemuArgs(c: VmConfig): string[] {
     '-no-reboot',
     '-machine',
     'q35,vmport=off,smm=off',
-    ...(c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
+    ...accelArgs(c.accel),
     '-smp',
     String(c.cpus),
     '-m',
@@ -96,6 +96,11 @@ export function renderQemuArgs(c: VmConfig): string[] {
   }
   for (const [name, file] of Object.entries(c.fwCfg)) args.push('-fw_cfg', `name=${escapeOpt(name)},file=${escapeOpt(file)}`);
   return args;
+}
+
+/** KVM with the host CPU, or multi-threaded TCG with every feature QEMU can emulate. */
+export function accelArgs(accel: Accel): string[] {
+  return accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max'];
 }
 
 /** QEMU option values escape a comma by doubling it. */

@@ -1,11 +1,7 @@
-// Quoting for the guest scripts kiln renders. Kept here (not imported from env/) so the
-// renderers stay pure and self-contained; the rules are plain POSIX sh.
+// Shell text helpers for the block-device scripts; quoting is kiln's one POSIX sh quote.
+import { quote } from '../../env/quote.js';
 
-/** Quote one word for sh: safe words stay bare (readable scripts), the rest go in '...'. */
-export function shQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export const shQuote = quote;
 
 export function shCommand(argv: string[]): string {
   return argv.map(shQuote).join(' ');
