@@ -1,6 +1,6 @@
 // One build, step by step (DESIGN.md "The flow of one build"). Each step is a function;
 // this file only sequences them and owns the cleanup order.
-import { mkdir, mkdtemp, rm, truncate, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, truncate, writeFile, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildAppliance } from './appliance/builder.js';
@@ -12,7 +12,7 @@ import { KilnError, PhaseScriptError, UsageError } from './errors.js';
 import type { Logger } from './log.js';
 import type { BuildOptions } from './options.js';
 import { getFormat, imageBaseName, outputFileName, writeChecksums } from './outputs/index.js';
-import { attachTarget, measureTree, mountChroot, prepareDrives, unmountChroot } from './phases/guest-steps.js';
+import { attachTarget, measureTree, mountChroot, prepareDrives, releaseDrives, unmountChroot } from './phases/guest-steps.js';
 import { runGuestPhase, runHostPhase, type ScriptTiming } from './phases/runner.js';
 import { guestPaths, phaseTable } from './phases/table.js';
 import { cacheDir, packageRoot } from './paths.js';
@@ -71,6 +71,8 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     try {
       imageBytes = await guestBuild(ctx, vm, drives.target, outputs);
     } finally {
+      // the helper drive must come out clean whatever happened: unmount everything first
+      if (vm.state === 'ready') await vm.exec(`bash -s`, { stdin: releaseDrives() }).catch(() => {});
       await vm.shutdown();
       drives.release();
     }
@@ -312,18 +314,19 @@ async function exportFromGuest(ctx: Ctx, vm: ApplianceVm): Promise<void> {
   if (ctx.o.formats.some((f) => getFormat(f).needs === 'tree')) {
     await vm.getTreeArchive(p.mountPath, join(ctx.work, 'tree.tar'), ['--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '--exclude=./lost+found']);
   }
+  // what elements leave in TMP_IMAGE_DIR: NAME.d/ (dib-manifests...) and, from baremetal,
+  // NAME.vmlinuz / NAME.initrd, which DIB puts next to the image
+  const name = basename(ctx.base);
   const dotD = `${ctx.base}.d`;
   await mkdir(dotD, { recursive: true });
-  const manifests = `${p.mountPath}/etc/dib-manifests`;
-  const has = await vm.exec(`test -d ${manifests}`);
-  if (has.exitCode === 0) {
-    await mkdir(join(dotD, 'dib-manifests'), { recursive: true });
-    await vm.getTree(manifests, join(dotD, 'dib-manifests'));
-  }
-  // kernel + initrd where an element (baremetal) left them in TMP_IMAGE_DIR
+  if ((await vm.exec(`test -d ${quote(`${p.imageDir}/${name}.d`)}`)).exitCode === 0) await vm.getTree(`${p.imageDir}/${name}.d`, dotD);
   const ls = await vm.exec(`cd ${p.imageDir} && ls -1`);
-  for (const f of ls.stdout.split('\n').filter((l) => /\.(vmlinuz|initrd)$/.test(l))) {
-    await writeFile(join(dotD, f), (await vm.exec(`base64 -w0 ${quote(`${p.imageDir}/${f}`)}`)).stdout, 'base64');
+  const kernels = ls.stdout.split('\n').filter((l) => l === `${name}.vmlinuz` || l === `${name}.initrd`);
+  if (kernels.length) {
+    const dir = join(ctx.work, 'kernel');
+    await vm.exec(`mkdir -p /run/kiln/kernel && cd ${p.imageDir} && cp ${kernels.map(quote).join(' ')} /run/kiln/kernel/`);
+    await vm.getTree('/run/kiln/kernel', await mkdir(dir, { recursive: true }).then(() => dir));
+    for (const k of kernels) await rename(join(dir, k), `${dirname(ctx.base)}/${k}`);
   }
 }
 

@@ -60,3 +60,12 @@ export function measureTree(root: string): string {
 export function attachTarget(serial: string, bytes: number): string {
   return `set -e\n${devBySerial}modprobe loop\ndev=$(dev_by_serial ${serial})\nlosetup --show -f -P --sizelimit ${bytes} "$dev"\n`;
 }
+
+/** Unmount everything under the build and the helper drive, innermost first, then sync. */
+export function releaseDrives(): string {
+  const p = guestPaths;
+  return `for m in $(awk '{print $2}' /proc/mounts | grep -E '^(${p.buildDir}|${p.cache}|${p.repo})(/|$)' | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
+losetup -D 2>/dev/null
+sync
+`;
+}
