@@ -4,7 +4,7 @@
 // parent and inherit it as base. Both are a list of single-key maps keyed by plugin name.
 // A missing name is made up as "<plugin>_<base>", so the tree form's root filesystem is
 // "mkfs_root" and its mount "mount_mkfs_root", exactly the names DIB gives them.
-import { parse } from 'yaml';
+import { parseYaml as parse } from '../yaml.js';
 import { BlockDeviceError } from './errors.js';
 
 export const PLUGINS = ['local_loop', 'partitioning', 'mkfs', 'mount', 'fstab'] as const;

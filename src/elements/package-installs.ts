@@ -14,7 +14,7 @@
 // when=VAR=VAL or when=VAR!=VAL.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parseYaml as parse } from '../yaml.js';
 import { ElementFileError } from './errors.js';
 import type { ElementRef } from './scripts.js';
 
