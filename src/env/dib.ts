@@ -31,6 +31,8 @@ export function guestEnvironment(s: DibSettings, phase: PhaseSpec): Record<strin
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   };
   if (!phase.chroot) env.TARGET_ROOT = mount;
+  // inside the chroot the hooks are at /tmp/in_target.d (DIB leaks the outside path there)
+  else env.TMP_HOOKS_PATH = guestPaths.inTarget;
   return { ...env, ...s.user };
 }
 
