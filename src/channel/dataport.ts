@@ -68,7 +68,12 @@ export class DataPort {
   async receive(dest: Writable, guestSide: () => { total: Promise<number>; done: () => Promise<void> }): Promise<number> {
     await this.open();
     this.received = 0;
+    // a reader like tar stops at its end-of-archive marker and may leave the record's zero
+    // padding unread: once it has gone, the rest is dropped (its exit status is checked)
+    let readerGone = false;
+    dest.on('error', () => (readerGone = true));
     this.sink = (c) => {
+      if (readerGone || dest.destroyed || dest.writableEnded) return;
       if (!dest.write(c)) {
         this.socket?.pause();
         dest.once('drain', () => this.socket?.resume());

@@ -88,7 +88,7 @@ export async function getTreeArchive(ch: Channel, port: DataPort, guestDir: stri
 /** Copy the guest directory into `hostDir`, keeping owners when the host side runs as root. */
 export async function getTree(ch: Channel, port: DataPort, guestDir: string, hostDir: string): Promise<number> {
   const asRoot = process.getuid?.() === 0;
-  const tar = spawn('tar', ['-x', '-f', '-', '-C', hostDir, '-p', ...(asRoot ? ['--same-owner'] : ['--no-same-owner']), ...keepAll], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const tar = spawn('tar', ['-x', '-f', '-', ...records, '-C', hostDir, '-p', ...(asRoot ? ['--same-owner'] : ['--no-same-owner']), ...keepAll], { stdio: ['pipe', 'ignore', 'pipe'] });
   const hostErr = collect(tar.stderr);
   const hostDone = exitOf(tar);
   const bytes = await getTreeArchive(ch, port, guestDir, tar.stdin, records);
