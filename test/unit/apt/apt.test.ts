@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +44,6 @@ describe('deb repack', () => {
     const b = await execa('dpkg-deb', ['--fsys-tarfile', join(dir, 'raw.deb')], { encoding: 'buffer' });
     expect(Buffer.compare(Buffer.from(a.stdout), Buffer.from(b.stdout))).toBe(0);
     expect((await execa('dpkg-deb', ['-f', join(dir, 'raw.deb'), 'Package'])).stdout.trim()).toBe('x');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
