@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rename, rm, truncate, writeFile, readFile } from 'node:
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildAppliance } from './appliance/builder.js';
-import { defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, type Plan } from './blockdev/index.js';
+import { configFromEnv, defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, type Plan } from './blockdev/index.js';
 import { blockDeviceConfig, collectScripts, elementPathFromOptions, resolveElements, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from './elements/index.js';
 import { guestEnvironment, hostEnvironment, type DibSettings } from './env/dib.js';
 import { redactor, userEnvironment } from './env/envvar.js';
@@ -42,6 +42,10 @@ interface Ctx {
   timings: { step: string; durationMs: number }[];
   scriptTimings: ScriptTiming[];
   blockConfig: string;
+  /** One per build: UUIDs, GUIDs and output ids all derive from it. */
+  seed: string;
+  /** The root filesystem type (it does not depend on the image size). */
+  rootType: Plan['root']['type'];
 }
 
 const TARGET_VIRTUAL_BYTES = 1024 ** 4; // sparse; the image is the first DIB_IMAGE_SIZE bytes
@@ -69,7 +73,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     log.info(`appliance up in ${(vm.bootMs / 1000).toFixed(1)}s (${vm.accel?.toUpperCase()})`);
     let imageBytes = 0;
     try {
-      imageBytes = await guestBuild(ctx, vm, drives.target, outputs);
+      imageBytes = await guestBuild(ctx, vm);
     } finally {
       // the helper drive must come out clean whatever happened: unmount everything first
       if (vm.state === 'ready') await vm.exec(`bash -s`, { stdin: releaseDrives() }).catch(() => {});
@@ -112,7 +116,8 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
   const secrets = Object.fromEntries(o.secrets.filter((k) => k in user).map((k) => [k, user[k]!]));
   const blockConfig = await chooseBlockConfig(resolution, user);
   // labels, fs type and mount points are known before the size: DIB exports them to every phase
-  const preview = planImage({ o, blockConfig, seed: seedOf(o), imageBytes: 8 * 1024 ** 3, user });
+  const seed = seedOf(o);
+  const preview = planImage({ o, blockConfig, seed, imageBytes: 8 * 1024 ** 3, user });
   const settings: DibSettings = {
     imageName: basename(base),
     arch: o.arch,
@@ -125,12 +130,11 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
     blockDevice: blockDeviceEnv(preview),
     user,
   };
-  return { o, log, work, base, settings, resolution, scripts, staged, redact: redactor(secrets), timings, scriptTimings: [], blockConfig };
+  return { o, log, work, base, settings, resolution, scripts, staged, redact: redactor(secrets), timings, scriptTimings: [], blockConfig, seed, rootType: preview.root.type };
 }
 
 async function chooseBlockConfig(resolution: Resolution, user: Record<string, string>): Promise<string> {
   if (user.DIB_BLOCK_DEVICE_CONFIG) {
-    const { configFromEnv } = await import('./blockdev/index.js');
     return configFromEnv(user.DIB_BLOCK_DEVICE_CONFIG);
   }
   const fromElement = blockDeviceConfig(resolution.elements, 'amd64');
@@ -236,7 +240,7 @@ async function guestExec(vm: ApplianceVm, what: string, script: string): Promise
 }
 
 /** Everything in the appliance; returns the image size in bytes. */
-async function guestBuild(ctx: Ctx, vm: ApplianceVm, _targetFile: string, _outputs: string[]): Promise<number> {
+async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   const { o, log, timings } = ctx;
   const p = guestPaths;
   await timed(timings, log, 'prepare drives', () => guestExec(vm, 'preparing the scratch and helper drives', prepareDrives({ scratchSerial: 'kiln-scratch', cacheSerial: 'kiln-cache', repoSerial: 'KILN_LOCAL_REPO' in ctx.settings.user ? 'kiln-repo' : undefined })));
@@ -278,10 +282,9 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm, _targetFile: string, _outpu
 
   // the block device: size from the finished tree (DIB's rule), then partition, mkfs, copy
   const treeKiB = Number((await guestExec(vm, 'measuring the tree', measureTree(p.mountPath))).trim());
-  const rootType = planImage({ o, blockConfig: ctx.blockConfig, seed: seedOf(o), imageBytes: 1024 ** 3, user: ctx.settings.user }).root.type;
   // DIB's formula leaves no room for a 64 MiB journal on a tiny tree: never below 256 MiB
-  const imageBytes = minimumSize(o, dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: rootType, efi: ctx.resolution.elements.some((e) => e.name === 'block-device-efi') }));
-  const plan = planImage({ o, blockConfig: ctx.blockConfig, seed: seedOf(o), imageBytes, user: ctx.settings.user });
+  const imageBytes = minimumSize(o, dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: ctx.rootType, efi: ctx.resolution.elements.some((e) => e.name === 'block-device-efi') }));
+  const plan = planImage({ o, blockConfig: ctx.blockConfig, seed: ctx.seed, imageBytes, user: ctx.settings.user });
   log.info(`image size ${(imageBytes / 1024 ** 3).toFixed(2)} GiB for a ${(treeKiB / 1024).toFixed(0)} MiB tree`);
   await timed(timings, log, 'make filesystems', async () => {
     await guestExec(vm, 'moving the tree aside', `set -e; mv ${p.mountPath} ${p.builtPath}; mkdir -p ${p.mountPath}`);
@@ -345,7 +348,7 @@ async function writeOutputs(ctx: Ctx, targetFile: string, imageBytes: number, ou
     const input = format.needs === 'disk' ? targetFile : join(ctx.work, 'tree.tar');
     ctx.log.info(`writing ${dest}`);
     outputs.push(dest);
-    await format.write(input, dest, { compress: ctx.o.compress, qemuImgOptions: ctx.o.qemuImgOptions, sourceDateEpoch: ctx.o.sourceDateEpoch, seed: seedOf(ctx.o), dockerTarget: ctx.o.dockerTarget, imageName: basename(ctx.base), arch: ctx.o.arch });
+    await format.write(input, dest, { compress: ctx.o.compress, qemuImgOptions: ctx.o.qemuImgOptions, sourceDateEpoch: ctx.o.sourceDateEpoch, seed: ctx.seed, dockerTarget: ctx.o.dockerTarget, imageName: basename(ctx.base), arch: ctx.o.arch });
     if (ctx.o.checksum) outputs.push(...(await writeChecksums(dest)).files);
   }
 }
