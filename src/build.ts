@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, rename, rm, truncate, writeFile, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { buildAppliance } from './appliance/builder.js';
+import { buildAppliance, defaultSources } from './appliance/builder.js';
 import { configFromEnv, defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, type Plan } from './blockdev/index.js';
 import { blockDeviceConfig, collectScripts, elementPathFromOptions, resolveElements, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from './elements/index.js';
 import { guestEnvironment, hostEnvironment, type DibSettings } from './env/dib.js';
@@ -14,6 +14,7 @@ import type { BuildOptions } from './options.js';
 import { getFormat, imageBaseName, outputFileName, writeChecksums } from './outputs/index.js';
 import { attachTarget, measureTree, mountChroot, prepareDrives, releaseDrives, unmountChroot } from './phases/guest-steps.js';
 import { runGuestPhase, runHostPhase, type ScriptTiming } from './phases/runner.js';
+import { CHROOT_PATH, exportLines } from './phases/render.js';
 import { guestPaths, phaseTable } from './phases/table.js';
 import { cacheDir, packageRoot } from './paths.js';
 import { ApplianceVm } from './vm/appliance-vm.js';
@@ -198,11 +199,11 @@ async function prefetchPackages(ctx: Ctx): Promise<LocalRepo | undefined> {
   const include = (u.DIB_DEBOOTSTRAP_INCLUDE ?? 'systemd-sysv,ca-certificates').split(',');
   const repo = await buildLocalRepo(
     {
-      mirror: u.DIB_DISTRIBUTION_MIRROR ?? 'http://deb.debian.org/debian',
-      securityMirror: u.DIB_DEBIAN_SECURITY_MIRROR ?? 'http://deb.debian.org/debian-security',
-      suite: u.DIB_RELEASE ?? 'bookworm',
+      mirror: u.DIB_DISTRIBUTION_MIRROR ?? defaultSources.mirror,
+      securityMirror: u.DIB_DEBIAN_SECURITY_MIRROR ?? defaultSources.securityMirror,
+      suite: u.DIB_RELEASE ?? defaultSources.suite,
       components: (u.DIB_DEBIAN_COMPONENTS ?? 'main').split(','),
-      keyring: u.DIB_APT_KEYRING ?? u.DIB_DEBIAN_KEYRING ?? '/usr/share/keyrings/debian-archive-keyring.gpg',
+      keyring: u.DIB_APT_KEYRING ?? u.DIB_DEBIAN_KEYRING ?? defaultSources.keyring,
       arch: ctx.o.arch,
       packages: [...include, ...wanted, ...ctx.o.extraPackages],
       offline: ctx.o.offline,
@@ -273,7 +274,7 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await phase('pre-install');
   await phase('install');
   if (o.extraPackages.length) {
-    await guestExec(vm, `installing --extra-packages ${o.extraPackages.join(' ')}`, `set -e\nexport ${Object.entries(guestEnvironment(ctx.settings, phaseTable.install)).map(([k, v]) => `${k}=${quote(v)}`).join(' ')}\nchroot ${p.mountPath} /usr/bin/env PATH=/tmp/in_target.d/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin install-packages ${o.extraPackages.map(quote).join(' ')}\n`);
+    await guestExec(vm, `installing --extra-packages ${o.extraPackages.join(' ')}`, `set -e\n${exportLines(guestEnvironment(ctx.settings, phaseTable.install))}chroot ${p.mountPath} /usr/bin/env PATH="${CHROOT_PATH}" install-packages ${o.extraPackages.map(quote).join(' ')}\n`);
   }
   await phase('post-install');
   await guestExec(vm, 'unmounting the target', unmountChroot(p.mountPath));

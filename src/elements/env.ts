@@ -6,6 +6,7 @@
 //                             `eval declare -A image_elements=($(get_image_element_array))`
 // Paths are the host paths of the element directories, as in DIB: the scripts that read
 // them (package-installs, pkg-map, svc-map, block-device lookup) run on the host side.
+import { quote } from '../env/quote.js';
 import { stringifyYaml as stringify } from '../yaml.js';
 import type { ElementRef } from './scripts.js';
 
@@ -26,7 +27,7 @@ export function imageElementEnv(elements: readonly ElementRef[]): ImageElementEn
     IMAGE_ELEMENT_YAML: stringify(map, { version: '1.1', sortMapEntries: true, singleQuote: true, lineWidth: 0 }),
     // Consumers eval this text, so anything beyond plain path characters is shell-quoted
     // (DIB does not quote; for ordinary names and paths the text is the same as DIB's).
-    imageElementArray: elements.map((e) => `[${shellWord(e.name)}]=${shellWord(e.path)} `).join(''),
+    imageElementArray: elements.map((e) => `[${quote(e.name)}]=${quote(e.path)} `).join(''),
   };
 }
 
@@ -41,11 +42,6 @@ export function renderElementEnv(elements: readonly ElementRef[]): string {
     `export IMAGE_ELEMENT_YAML=${singleQuote(env.IMAGE_ELEMENT_YAML)}\n` +
     `function get_image_element_array {\n  echo "${env.imageElementArray.replace(/["$`\\]/g, '\\$&')}"\n};\nexport -f get_image_element_array;\n`
   );
-}
-
-/** s as one shell word: unchanged when it holds only safe characters, else single-quoted. */
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : singleQuote(s);
 }
 
 function singleQuote(s: string): string {

@@ -12,6 +12,7 @@ import { DataPort } from '../channel/dataport.js';
 import { getTree, getTreeArchive, putFile, putTree } from '../channel/transfer.js';
 import { generateVmKeys, type VmKeys } from '../channel/keys.js';
 import { ApplianceError, MissingToolError } from '../errors.js';
+import { quote } from '../env/quote.js';
 import type { Logger } from '../log.js';
 import { cacheDir } from '../paths.js';
 import { kvmUsable, planAccel, VerdictStore, verdictKey, type AccelOption } from './accel.js';
@@ -114,7 +115,7 @@ export class ApplianceVm {
     await writeFile(f('host_key'), this.keys.hostPrivate, { mode: 0o600 });
     await writeFile(f('authorized_keys'), this.keys.clientPublic, { mode: 0o600 });
     const config = { KILN_NETWORK: this.opts.network ? '1' : '0', ...this.opts.guestConfig };
-    await writeFile(f('config'), Object.entries(config).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'\n`).join(''), { mode: 0o600 });
+    await writeFile(f('config'), Object.entries(config).map(([k, v]) => `${k}=${quote(v)}\n`).join(''), { mode: 0o600 });
     const cfg: VmConfig = {
       qemu,
       accel,
