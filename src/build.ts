@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rename, rm, truncate, writeFile, readFile } from 'node:
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildAppliance, defaultSources } from './appliance/builder.js';
-import { configFromEnv, defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, type Plan } from './blockdev/index.js';
+import { configFromEnv, defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, canPopulateRoot, filesystemDevice, type Plan } from './blockdev/index.js';
 import { blockDeviceConfig, collectScripts, elementPathFromOptions, resolveElements, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from './elements/index.js';
 import { guestEnvironment, hostEnvironment, type DibSettings } from './env/dib.js';
 import { redactor, userEnvironment } from './env/envvar.js';
@@ -16,13 +16,16 @@ import { attachTarget, measureTree, mountChroot, prepareDrives, releaseDrives, u
 import { runGuestPhase, runHostPhase, type ScriptTiming } from './phases/runner.js';
 import { CHROOT_PATH, exportLines } from './phases/render.js';
 import { guestPaths, phaseTable } from './phases/table.js';
-import { cacheDir, packageRoot } from './paths.js';
+import { cacheDir, kilnVersion, packageRoot } from './paths.js';
+import { elementDigest, installedPackages, renderManifest, type BuildManifest } from './outputs/manifest.js';
+import type { ApplianceManifest } from './appliance/store.js';
 import { ApplianceVm } from './vm/appliance-vm.js';
 import { createQcow2, createSparse, tryLock } from './vm/disks.js';
 import type { DriveSpec } from './vm/qemu-args.js';
 import { buildLocalRepo, type LocalRepo } from './apt/local-repo.js';
 import { squashPackageInstalls, writePackageInstalls } from './elements/package-installs.js';
 import { quote } from './env/quote.js';
+import { mountSquash, normaliseTree, reproducibleTarArgs, squashTree, zeroDevice } from './phases/reproducible.js';
 
 export interface BuildResult {
   outputs: string[];
@@ -47,6 +50,11 @@ interface Ctx {
   seed: string;
   /** The root filesystem type (it does not depend on the image size). */
   rootType: Plan['root']['type'];
+  appliance?: ApplianceManifest;
+  /** The target disk's loop device in the guest, once attached. */
+  targetDevice?: string;
+  /** The image's dpkg status file, read before the image is unmounted (for the manifest). */
+  dpkgStatus?: string;
 }
 
 const TARGET_VIRTUAL_BYTES = 1024 ** 4; // sparse; the image is the first DIB_IMAGE_SIZE bytes
@@ -66,6 +74,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const ctx = await timed(timings, log, 'resolve elements', () => prepareElements(o, log, work, name, timings));
     await timed(timings, log, 'extra-data.d (host)', () => runExtraData(ctx));
     const { appliance } = await timed(timings, log, 'appliance', () => buildAppliance({ logger: log }));
+    ctx.appliance = appliance.manifest;
     const repo = await timed(timings, log, 'packages (host)', () => prefetchPackages(ctx));
     const drives = await prepareDriveFiles(ctx, repo?.image);
     const vm = await timed(timings, log, 'boot appliance', () =>
@@ -126,6 +135,7 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
     imageElementYaml: staged.imageElementYaml,
     elementsPath: resolution.elementPaths.join(':'),
     offline: o.offline,
+    sourceDateEpoch: o.sourceDateEpoch,
     debugTrace: o.debug,
     installType: o.installType,
     blockDevice: blockDeviceEnv(preview),
@@ -222,7 +232,7 @@ async function prepareDriveFiles(ctx: Ctx, repoImage?: string): Promise<{ specs:
   await createSparse(target, TARGET_VIRTUAL_BYTES);
   const specs: DriveSpec[] = [
     { file: scratch, serial: 'kiln-scratch', format: 'raw', cache: 'unsafe' },
-    { file: target, serial: 'kiln-target', format: 'raw', cache: 'unsafe' },
+    { file: target, serial: 'kiln-target', format: 'raw', cache: 'unsafe', discard: true },
   ];
   if (repoImage) specs.push({ file: repoImage, serial: 'kiln-repo', format: 'raw', readonly: true });
   const helper = ctx.o.drive ? resolve(ctx.o.drive) : join(cacheDir(), 'helper.qcow2');
@@ -291,6 +301,7 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
     await guestExec(vm, 'moving the tree aside', `set -e; mv ${p.mountPath} ${p.builtPath}; mkdir -p ${p.mountPath}`);
     const loop = (await guestExec(vm, 'attaching the target disk', attachTarget('kiln-target', imageBytes))).trim();
     const devices = { device: loop };
+    ctx.targetDevice = loop;
     await guestExec(vm, 'partitioning the target disk', renderPartitionScript(plan, { ...devices, waitForPartitions: true }));
     await guestExec(vm, 'making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch }));
     await guestExec(vm, 'mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
@@ -303,9 +314,33 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await phase('finalise');
   await guestExec(vm, 'unmounting the image', unmountChroot(p.mountPath));
   await phase('cleanup');
-  await timed(timings, log, 'export', () => exportFromGuest(ctx, vm));
-  await guestExec(vm, 'unmounting the image', `set -e\n${renderUnmountScript(plan, { mountPath: p.mountPath })}\nlosetup -D\nsync\n`);
+  let tree: string = p.mountPath;
+  if (o.sourceDateEpoch !== undefined) {
+    const onePass = canPopulateRoot(plan);
+    if (onePass.ok) tree = await timed(timings, log, 'reproducible filesystem', () => rewriteOnePass(ctx, vm, plan, o.sourceDateEpoch!));
+    else log.warn(`SOURCE_DATE_EPOCH: the root filesystem stays as written by the kernel, not byte-reproducible: ${onePass.why}`);
+  }
+  await timed(timings, log, 'export', () => exportFromGuest(ctx, vm, tree));
+  await guestExec(vm, 'unmounting the image', `set -e\n${renderUnmountScript(plan, { mountPath: p.mountPath })}\numount ${p.builtPath} 2>/dev/null || true\nlosetup -D\nsync\n`);
   return imageBytes;
+}
+
+/**
+ * The reproducible ending (src/phases/reproducible.ts): normalise the finished tree, then
+ * write the root filesystem again in one pass from a squashfs of it. Returns the guest
+ * directory that now holds the tree, read-only, for the tree outputs.
+ */
+async function rewriteOnePass(ctx: Ctx, vm: ApplianceVm, plan: Plan, epoch: number): Promise<string> {
+  const p = guestPaths;
+  const squash = `${p.buildDir}/final.squashfs`;
+  const device = { device: ctx.targetDevice! };
+  await guestExec(vm, 'normalising the tree', normaliseTree(p.mountPath, epoch));
+  await guestExec(vm, 'archiving the finished tree', squashTree(p.mountPath, squash));
+  await guestExec(vm, 'unmounting the image', renderUnmountScript(plan, { mountPath: p.mountPath, fstrim: false }));
+  await guestExec(vm, 'mounting the finished tree', mountSquash(squash, p.builtPath));
+  const rootDevice = filesystemDevice(plan, plan.filesystems.find((f) => f.name === plan.root.filesystem)!, device);
+  await guestExec(vm, 'writing the root filesystem in one pass', zeroDevice(rootDevice) + renderMkfsScript(plan, { ...device, populateRootFrom: p.builtPath, sourceDateEpoch: epoch }));
+  return p.builtPath;
 }
 
 function minimumSize(o: BuildOptions, bytes: number): number {
@@ -313,11 +348,14 @@ function minimumSize(o: BuildOptions, bytes: number): number {
 }
 
 /** What the outputs need from the guest before the image is unmounted: tree tar, manifests. */
-async function exportFromGuest(ctx: Ctx, vm: ApplianceVm): Promise<void> {
+async function exportFromGuest(ctx: Ctx, vm: ApplianceVm, tree: string): Promise<void> {
   const p = guestPaths;
   if (ctx.o.formats.some((f) => getFormat(f).needs === 'tree')) {
-    await vm.getTreeArchive(p.mountPath, join(ctx.work, 'tree.tar'), ['--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '--exclude=./lost+found']);
+    const epoch = ctx.o.sourceDateEpoch;
+    await vm.getTreeArchive(tree, join(ctx.work, 'tree.tar'), ['--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '--exclude=./lost+found', ...(epoch !== undefined ? reproducibleTarArgs(epoch) : [])]);
   }
+  const status = await vm.exec(`cat ${quote(`${tree}/var/lib/dpkg/status`)} 2>/dev/null || true`);
+  ctx.dpkgStatus = status.stdout;
   // what elements leave in TMP_IMAGE_DIR: NAME.d/ (dib-manifests...) and, from baremetal,
   // NAME.vmlinuz / NAME.initrd, which DIB puts next to the image
   const name = basename(ctx.base);
@@ -340,6 +378,7 @@ async function writeOutputs(ctx: Ctx, targetFile: string, imageBytes: number, ou
   await mkdir(dotD, { recursive: true });
   await writeFile(join(dotD, 'dib_environment'), ctx.redact(Object.entries(guestEnvironment(ctx.settings, phaseTable.install)).map(([k, v]) => `${k}=${quote(v)}\n`).join('')));
   await writeFile(join(dotD, 'dib_arguments'), ctx.redact(ctx.o.elements.join(' ') + '\n'));
+  await writeFile(join(dotD, 'kiln-manifest.json'), renderManifest(buildManifest(ctx)));
   outputs.push(dotD);
   for (const f of ctx.o.formats) {
     const format = getFormat(f);
@@ -352,6 +391,20 @@ async function writeOutputs(ctx: Ctx, targetFile: string, imageBytes: number, ou
     await format.write(input, dest, { compress: ctx.o.compress, qemuImgOptions: ctx.o.qemuImgOptions, sourceDateEpoch: ctx.o.sourceDateEpoch, seed: ctx.seed, dockerTarget: ctx.o.dockerTarget, imageName: basename(ctx.base), arch: ctx.o.arch });
     if (ctx.o.checksum) outputs.push(...(await writeChecksums(dest)).files);
   }
+}
+
+function buildManifest(ctx: Ctx): BuildManifest {
+  const a = ctx.appliance!;
+  const reproducible = ctx.o.seed !== undefined || ctx.o.sourceDateEpoch !== undefined;
+  return {
+    kiln: kilnVersion(),
+    appliance: { key: a.key, kernel: a.kernelVersion, suite: a.suite },
+    elements: ctx.resolution.elements.map((e) => ({ name: e.name, sha256: elementDigest(e.path) })),
+    sourceDateEpoch: ctx.o.sourceDateEpoch ?? null,
+    seed: reproducible ? ctx.seed : null,
+    formats: ctx.o.formats,
+    packages: installedPackages(ctx.dpkgStatus ?? ''),
+  };
 }
 
 /** break=before-PHASE|after-PHASE|after-error: a shell in the appliance when there is a terminal. */

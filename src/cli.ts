@@ -2,11 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { KilnError } from './errors.js';
+import { kilnVersion } from './paths.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('kiln')
     .description('Build operating-system disk images from diskimage-builder elements, without root.')
-    .version(await version())
+    .version(kilnVersion())
     .exitOverride()
     .showHelpAfterError('(run kiln --help, or kiln COMMAND --help)');
   for (const mod of await Promise.all(commands)) mod.register(program);
@@ -38,10 +39,4 @@ function report(err: unknown): number {
   return 70;
 }
 
-async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const { packageRoot } = await import('./paths.js');
-  const pkg = JSON.parse(await readFile(`${packageRoot}/package.json`, 'utf8')) as { version: string };
-  return pkg.version;
-}
 

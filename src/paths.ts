@@ -1,4 +1,5 @@
 // Where kiln keeps things on the host, and where its own data files live.
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,3 +16,8 @@ export const packageRoot: string = resolve(dirname(fileURLToPath(import.meta.url
 
 export const applianceDataDir: string = join(packageRoot, 'appliance');
 export const builtinElementsDir: string = join(packageRoot, 'elements');
+
+/** kiln's version, from its package.json. */
+export function kilnVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -9,7 +9,7 @@ export { configFromEnv } from './source.js';
 export { dibImageSize, dibRootMkfsOptions } from './dib-params.js';
 export { deriveUuid, deriveId32 } from './ids.js';
 export { blockDeviceEnv } from './env.js';
-export { partitionDevice, type DeviceOptions } from './render/devices.js';
+export { partitionDevice, filesystemDevice, type DeviceOptions } from './render/devices.js';
 export { sfdiskScript, renderPartitionScript, type PartitionScriptOptions } from './render/partition.js';
 export { renderMkfsScript, mkfsCommand, canPopulateRoot, type MkfsScriptOptions } from './render/mkfs.js';
 export { renderMountScript, renderUnmountScript, type MountScriptOptions, type UnmountScriptOptions } from './render/mount.js';

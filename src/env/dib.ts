@@ -9,6 +9,8 @@ export interface DibSettings {
   imageElementYaml: string;
   elementsPath: string;
   offline: boolean;
+  /** Exported as SOURCE_DATE_EPOCH: mkinitramfs, dpkg and shadow honour it. */
+  sourceDateEpoch?: number;
   debugTrace: number;
   installType: string;
   /** DIB_ROOT_LABEL, DIB_ROOT_FSTYPE, DIB_MOUNTPOINTS (and later IMAGE_BLOCK_DEVICE...) */
@@ -70,5 +72,6 @@ function common(s: DibSettings): Record<string, string> {
     ...s.blockDevice,
   };
   if (s.offline) env.DIB_OFFLINE = '1';
+  if (s.sourceDateEpoch !== undefined) env.SOURCE_DATE_EPOCH = String(s.sourceDateEpoch);
   return env;
 }

@@ -14,6 +14,8 @@ export interface DriveSpec {
   cache?: 'unsafe' | 'writeback' | 'none';
   /** Writes go to a temporary overlay and are dropped (qemu -snapshot per drive). */
   snapshot?: boolean;
+  /** Guest discards and zero writes punch holes in the file: it stays sparse. */
+  discard?: boolean;
 }
 
 export interface VmConfig {
@@ -83,6 +85,7 @@ export function renderQemuArgs(c: VmConfig): string[] {
     const opts = [`file=${escapeOpt(d.file)}`, 'if=none', `id=drive${i}`, `format=${d.format}`, `cache=${d.cache ?? 'writeback'}`, 'aio=threads'];
     if (d.readonly) opts.push('readonly=on');
     if (d.snapshot) opts.push('snapshot=on');
+    if (d.discard) opts.push('discard=unmap', 'detect-zeroes=unmap');
     args.push('-drive', opts.join(','), '-device', `virtio-blk-pci,drive=drive${i},serial=${escapeOpt(d.serial)}`);
   });
   if (c.network) args.push('-netdev', 'user,id=net0', '-device', 'virtio-net-pci,netdev=net0');
