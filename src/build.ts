@@ -317,7 +317,7 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   let tree: string = p.mountPath;
   if (o.sourceDateEpoch !== undefined) {
     const onePass = canPopulateRoot(plan);
-    if (onePass.ok) tree = await timed(timings, log, 'reproducible filesystem', () => rewriteOnePass(ctx, vm, plan, o.sourceDateEpoch!));
+    if (onePass.ok) tree = await rewriteOnePass(ctx, vm, plan, o.sourceDateEpoch!);
     else log.warn(`SOURCE_DATE_EPOCH: the root filesystem stays as written by the kernel, not byte-reproducible: ${onePass.why}`);
   }
   await timed(timings, log, 'export', () => exportFromGuest(ctx, vm, tree));
@@ -334,12 +334,14 @@ async function rewriteOnePass(ctx: Ctx, vm: ApplianceVm, plan: Plan, epoch: numb
   const p = guestPaths;
   const squash = `${p.buildDir}/final.squashfs`;
   const device = { device: ctx.targetDevice! };
-  await guestExec(vm, 'normalising the tree', normaliseTree(p.mountPath, epoch));
-  await guestExec(vm, 'archiving the finished tree', squashTree(p.mountPath, squash));
+  const step = (what: string, script: string) => timed(ctx.timings, ctx.log, what, () => guestExec(vm, what, script));
+  await step('normalise the tree', normaliseTree(p.mountPath, epoch));
+  await step('squash the tree', squashTree(p.mountPath, squash));
   await guestExec(vm, 'unmounting the image', renderUnmountScript(plan, { mountPath: p.mountPath, fstrim: false }));
   await guestExec(vm, 'mounting the finished tree', mountSquash(squash, p.builtPath));
   const rootDevice = filesystemDevice(plan, plan.filesystems.find((f) => f.name === plan.root.filesystem)!, device);
-  await guestExec(vm, 'writing the root filesystem in one pass', zeroDevice(rootDevice) + renderMkfsScript(plan, { ...device, populateRootFrom: p.builtPath, sourceDateEpoch: epoch }));
+  await step('zero the root partition', zeroDevice(rootDevice));
+  await step('mkfs in one pass', renderMkfsScript(plan, { ...device, populateRootFrom: p.builtPath, sourceDateEpoch: epoch }));
   return p.builtPath;
 }
 

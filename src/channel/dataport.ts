@@ -93,6 +93,9 @@ export class DataPort {
       throw e;
     } finally {
       this.sink = undefined;
+      // paused for this dest's 'drain', which an ending stream never emits: the next
+      // transfer would wait forever
+      this.socket?.resume();
       await endStream(dest);
     }
   }

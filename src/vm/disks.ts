@@ -1,6 +1,6 @@
 // Host-side drive files: throwaway sparse scratch/target drives and the per-user helper
 // drive with its lock. Sparse files are made natively (truncate), qcow2 with qemu-img.
-import { closeSync, openSync, writeSync, readFileSync, existsSync, unlinkSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { truncate, writeFile } from 'node:fs/promises';
 import { run } from './exec.js';
 
@@ -14,30 +14,41 @@ export async function createQcow2(path: string, bytes: number): Promise<void> {
 }
 
 /**
- * An exclusive lock on the helper drive: a lock file holding the owner's pid, created with
- * O_EXCL. A lock whose pid is gone is stale and taken over.
+ * An exclusive lock on the helper drive: a lock file holding the owner's pid. It is
+ * written under a private name and hard-linked into place, so it never exists empty (a
+ * second build reading it half-written would take it for stale). A lock whose pid is
+ * gone is stale: it is removed only if it still names that pid, then taken.
  */
 export function tryLock(lockPath: string): (() => void) | undefined {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => {
-        try {
-          if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) unlinkSync(lockPath);
-        } catch {
-          /* already gone */
-        }
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(lockPath, 'utf8').trim());
-      if (pid && pidAlive(pid)) return undefined;
-      if (existsSync(lockPath)) unlinkSync(lockPath);
+  const mine = `${lockPath}.${process.pid}`;
+  writeFileSync(mine, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(mine, lockPath);
+        return () => {
+          if (ownerOf(lockPath) === process.pid) rmSync(lockPath, { force: true });
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const pid = ownerOf(lockPath);
+        if (pid === undefined) continue; // removed meanwhile: try again
+        if (pid !== 0 && pidAlive(pid)) return undefined;
+        if (ownerOf(lockPath) === pid) rmSync(lockPath, { force: true });
+      }
     }
+    return undefined;
+  } finally {
+    rmSync(mine, { force: true });
   }
-  return undefined;
+}
+
+function ownerOf(lockPath: string): number | undefined {
+  try {
+    return Number(readFileSync(lockPath, 'utf8').trim()) || 0;
+  } catch {
+    return undefined;
+  }
 }
 
 function pidAlive(pid: number): boolean {

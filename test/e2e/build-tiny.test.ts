@@ -85,6 +85,21 @@ describe('kiln build (tiny OS)', () => {
   }, 300_000);
 });
 
+it('two builds at once on one helper drive: both succeed, the second on an overlay it names; the drive passes e2fsck -fn', async () => {
+  const drive = join(out, 'helper.qcow2');
+  const one = (n: string) => kiln(['build', '-n', '-p', tinyElements, '--drive', drive, '-o', join(out, n), 'tiny-os', 'hello-config']);
+  const results = await Promise.all([one('c1'), one('c2')]);
+  for (const r of results) expect(r.exitCode, r.all).toBe(0);
+  expect(results.filter((r) => /helper drive .* is in use by another build: this build uses a throwaway overlay/.test(r.stderr))).toHaveLength(1);
+  expect(existsSync(`${drive}.lock`)).toBe(false);
+  // the drive holds ext4 on the whole disk: check it read-only through a raw copy (no root)
+  const raw = join(out, 'helper.raw');
+  await execa('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', drive, raw]);
+  const fsck = await execa('e2fsck', ['-fn', raw], { reject: false });
+  expect(fsck.exitCode, fsck.stdout + fsck.stderr).toBe(0);
+  rmSync(raw);
+}, 600_000);
+
 it('leaves no QEMU process and no temp dir after the builds', async () => {
   expect(await leftovers(before)).toEqual([]);
 });

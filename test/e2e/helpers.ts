@@ -1,7 +1,8 @@
 // Shared by the e2e tests: run the built CLI (dist/) as a user would, and check that nothing
 // is left behind.
 import { execa } from 'execa';
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -31,4 +32,19 @@ export async function snapshotLeftovers(): Promise<Set<string>> {
 export async function leftovers(before: Set<string>): Promise<string[]> {
   const now = await snapshotLeftovers();
   return [...now].filter((x) => !before.has(x));
+}
+
+export async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The lines of `a` and `b` that the other lacks (enough to point at a differing field). */
+export function diffLines(a: string, b: string): string[] {
+  const la = a.split('\n');
+  const lb = b.split('\n');
+  const sb = new Set(lb);
+  const sa = new Set(la);
+  return [...la.filter((l) => !sb.has(l)).map((l) => `- ${l}`), ...lb.filter((l) => !sa.has(l)).map((l) => `+ ${l}`)];
 }
