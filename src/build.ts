@@ -1,10 +1,10 @@
 // One build, step by step (DESIGN.md "The flow of one build"). Each step is a function;
 // this file only sequences them and owns the cleanup order.
 import { mkdir, mkdtemp, rename, rm, truncate, writeFile, readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildAppliance, defaultSources } from './appliance/builder.js';
-import { configFromEnv, defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, canPopulateRoot, filesystemDevice, type Plan } from './blockdev/index.js';
+import { configFromEnv, defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, canPopulateRoot, type Plan } from './blockdev/index.js';
 import { blockDeviceConfig, collectScripts, elementPathFromOptions, resolveElements, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from './elements/index.js';
 import { guestEnvironment, hostEnvironment, type DibSettings } from './env/dib.js';
 import { redactor, userEnvironment } from './env/envvar.js';
@@ -20,12 +20,14 @@ import { cacheDir, kilnVersion, packageRoot } from './paths.js';
 import { elementDigest, installedPackages, renderManifest, type BuildManifest } from './outputs/manifest.js';
 import type { ApplianceManifest } from './appliance/store.js';
 import { ApplianceVm } from './vm/appliance-vm.js';
-import { createQcow2, createSparse, tryLock } from './vm/disks.js';
+import { createQcow2, createSparse, lockOwner, tryLock } from './vm/disks.js';
 import type { DriveSpec } from './vm/qemu-args.js';
 import { buildLocalRepo, type LocalRepo } from './apt/local-repo.js';
 import { squashPackageInstalls, writePackageInstalls } from './elements/package-installs.js';
 import { quote } from './env/quote.js';
-import { mountSquash, normaliseTree, reproducibleTarArgs, squashTree, zeroDevice } from './phases/reproducible.js';
+import { onInterrupt } from './signals.js';
+import { partialDir } from './outputs/atomic.js';
+import { mountSquash, normaliseTree, onePassRootScript, reproducibleTarArgs, squashTree } from './phases/reproducible.js';
 
 export interface BuildResult {
   outputs: string[];
@@ -67,16 +69,25 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   await mkdir(outDir, { recursive: true });
   // next to the output: the target drive becomes the image without a copy across filesystems
   const work = await mkdtemp(join(outDir, '.kiln-build-'));
-  const timings: Ctx['timings'] = [];
   const outputs: string[] = [];
+  let releaseHelper: (() => void) | undefined;
+  // interrupted: no half-written outputs, no build directory, no lock left behind
+  const unhook = onInterrupt(() => {
+    releaseHelper?.();
+    for (const f of [work, ...outputs, ...outputs.map(partialDir)]) rmSync(f, { recursive: true, force: true });
+  });
+  const timings: Ctx['timings'] = [];
   let ok = false;
   try {
     const ctx = await timed(timings, log, 'resolve elements', () => prepareElements(o, log, work, name, timings));
     await timed(timings, log, 'extra-data.d (host)', () => runExtraData(ctx));
     const { appliance } = await timed(timings, log, 'appliance', () => buildAppliance({ logger: log }));
     ctx.appliance = appliance.manifest;
+    // from here on the build uses the caches: one build at a time per helper drive
+    const helper = await lockHelperDrive(ctx);
+    releaseHelper = helper.release;
     const repo = await timed(timings, log, 'packages (host)', () => prefetchPackages(ctx));
-    const drives = await prepareDriveFiles(ctx, repo?.image);
+    const drives = await prepareDriveFiles(ctx, helper.path, repo?.image);
     const vm = await timed(timings, log, 'boot appliance', () =>
       ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }),
     );
@@ -88,7 +99,6 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
       // the helper drive must come out clean whatever happened: unmount everything first
       if (vm.state === 'ready') await vm.exec(`bash -s`, { stdin: releaseDrives() }).catch(() => {});
       await vm.shutdown();
-      drives.release();
     }
     await timed(timings, log, 'outputs', () => writeOutputs(ctx, drives.target, imageBytes, outputs));
     ok = true;
@@ -97,6 +107,8 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     if (!o.deleteOnFailure) log.warn(`--no-delete-on-failure: keeping ${work}`);
     throw e;
   } finally {
+    unhook();
+    releaseHelper?.();
     if (ok || o.deleteOnFailure) {
       await rm(work, { recursive: true, force: true });
       if (!ok) for (const f of outputs) await rm(f, { recursive: true, force: true });
@@ -225,7 +237,25 @@ async function prefetchPackages(ctx: Ctx): Promise<LocalRepo | undefined> {
   return repo;
 }
 
-async function prepareDriveFiles(ctx: Ctx, repoImage?: string): Promise<{ specs: DriveSpec[]; target: string; release: () => void }> {
+/**
+ * The helper drive, locked for this build. A second build on the same drive waits, saying
+ * so: an overlay of a qcow2 another QEMU is writing would read half-written metadata, and
+ * the host package cache next to it is shared too. --drive gives a build its own drive.
+ */
+async function lockHelperDrive(ctx: Ctx): Promise<{ path: string; release: () => void }> {
+  const path = ctx.o.drive ? resolve(ctx.o.drive) : join(cacheDir(), 'helper.qcow2');
+  await mkdir(dirname(path), { recursive: true });
+  let release = tryLock(`${path}.lock`);
+  if (!release) {
+    ctx.log.warn(`the helper drive ${path} is in use by another build (pid ${lockOwner(`${path}.lock`) ?? '?'}): waiting for it to finish (--drive FILE gives this build a drive of its own)`);
+    const t0 = performance.now();
+    while (!(release = tryLock(`${path}.lock`))) await new Promise((r) => setTimeout(r, 1000));
+    ctx.log.info(`the helper drive is free after ${((performance.now() - t0) / 1000).toFixed(0)}s: continuing`);
+  }
+  return { path, release };
+}
+
+async function prepareDriveFiles(ctx: Ctx, helper: string, repoImage?: string): Promise<{ specs: DriveSpec[]; target: string }> {
   const scratch = join(ctx.work, 'scratch.raw');
   const target = join(ctx.work, 'target.raw');
   await createSparse(scratch, SCRATCH_BYTES);
@@ -235,13 +265,9 @@ async function prepareDriveFiles(ctx: Ctx, repoImage?: string): Promise<{ specs:
     { file: target, serial: 'kiln-target', format: 'raw', cache: 'unsafe', discard: true },
   ];
   if (repoImage) specs.push({ file: repoImage, serial: 'kiln-repo', format: 'raw', readonly: true });
-  const helper = ctx.o.drive ? resolve(ctx.o.drive) : join(cacheDir(), 'helper.qcow2');
-  await mkdir(dirname(helper), { recursive: true });
   if (!existsSync(helper)) await createQcow2(helper, HELPER_BYTES);
-  const unlock = tryLock(`${helper}.lock`);
-  if (!unlock) ctx.log.warn(`the helper drive ${helper} is in use by another build: this build uses a throwaway overlay of it (its downloads are not kept)`);
-  specs.push({ file: helper, serial: 'kiln-cache', format: 'qcow2', cache: 'writeback', snapshot: !unlock });
-  return { specs, target, release: () => unlock?.() };
+  specs.push({ file: helper, serial: 'kiln-cache', format: 'qcow2', cache: 'writeback' });
+  return { specs, target };
 }
 
 async function guestExec(vm: ApplianceVm, what: string, script: string): Promise<string> {
@@ -333,15 +359,12 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
 async function rewriteOnePass(ctx: Ctx, vm: ApplianceVm, plan: Plan, epoch: number): Promise<string> {
   const p = guestPaths;
   const squash = `${p.buildDir}/final.squashfs`;
-  const device = { device: ctx.targetDevice! };
   const step = (what: string, script: string) => timed(ctx.timings, ctx.log, what, () => guestExec(vm, what, script));
   await step('normalise the tree', normaliseTree(p.mountPath, epoch));
   await step('squash the tree', squashTree(p.mountPath, squash));
   await guestExec(vm, 'unmounting the image', renderUnmountScript(plan, { mountPath: p.mountPath, fstrim: false }));
   await guestExec(vm, 'mounting the finished tree', mountSquash(squash, p.builtPath));
-  const rootDevice = filesystemDevice(plan, plan.filesystems.find((f) => f.name === plan.root.filesystem)!, device);
-  await step('zero the root partition', zeroDevice(rootDevice));
-  await step('mkfs in one pass', renderMkfsScript(plan, { ...device, populateRootFrom: p.builtPath, sourceDateEpoch: epoch }));
+  await step('mkfs in one pass', onePassRootScript(plan, { device: ctx.targetDevice!, tree: p.builtPath, scratchFile: `${p.buildDir}/root.img`, epoch }));
   return p.builtPath;
 }
 

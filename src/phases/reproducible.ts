@@ -7,6 +7,7 @@
 //   `mke2fs -d`, never mounted read-write afterwards. mke2fs 1.47.0 copies each inode's
 //   ctime from its source, which no tool can set; a squashfs of the tree has none (its
 //   atime and ctime read back as the mtime), so that is what mke2fs reads.
+import { filesystemDevice, renderMkfsScript, type Plan } from '../blockdev/index.js';
 import { quote } from '../env/quote.js';
 
 /** Paths under the image root that hold per-run state, removed outright. */
@@ -70,13 +71,25 @@ mount -t squashfs -o ro "$(losetup -f --show -r ${quote(image)})" ${quote(dir)}
 }
 
 /**
- * Zero a block device before mkfs writes it: what mke2fs does not write (unused blocks, a
- * lazily initialised inode table) must not keep bytes of the first, read-write pass.
- * Write-zeroes keeps the target drive sparse; dd is the fallback.
+ * The root filesystem in one pass: `mke2fs -d` from `tree` into a file on the scratch
+ * drive, then copied onto the zeroed partition in 4 MiB writes, skipping zero blocks.
+ * Straight onto the device, mke2fs writes block by block and under emulation every
+ * write is a virtio round trip: minutes instead of seconds. Zeroing first (write-zeroes
+ * keeps the target drive sparse) means nothing of the first, read-write pass survives in
+ * blocks mke2fs does not write, and lets the copy skip zeros.
  */
-export function zeroDevice(device: string): string {
-  const d = quote(device);
-  return `blkdiscard -z -f ${d} 2>/dev/null || dd if=/dev/zero of=${d} bs=4M conv=fsync status=none\n`;
+export function onePassRootScript(plan: Plan, o: { device: string; tree: string; scratchFile: string; epoch: number }): string {
+  const root = plan.filesystems.find((f) => f.name === plan.root.filesystem)!;
+  const dev = quote(filesystemDevice(plan, root, { device: o.device }));
+  const img = quote(o.scratchFile);
+  return `set -e
+blkdiscard -z -f ${dev} 2>/dev/null || dd if=/dev/zero of=${dev} bs=4M conv=fsync status=none
+rm -f ${img}
+truncate -s "$(blockdev --getsize64 ${dev})" ${img}
+${renderMkfsScript(plan, { device: o.device, devicePaths: { [root.base]: o.scratchFile }, populateRootFrom: o.tree, sourceDateEpoch: o.epoch })}
+dd if=${img} of=${dev} bs=4M conv=sparse,fsync status=none
+rm -f ${img}
+`;
 }
 
 /** GNU tar flags for a byte-identical archive of the same tree. */

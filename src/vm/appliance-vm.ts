@@ -19,6 +19,7 @@ import { kvmUsable, planAccel, VerdictStore, verdictKey, type AccelOption } from
 import { run, spawn } from './exec.js';
 import { renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
+import { onInterrupt } from '../signals.js';
 
 export type VmState = 'configured' | 'booting' | 'ready' | 'stopping' | 'stopped';
 
@@ -45,7 +46,7 @@ export const SSH_PORT = 'kiln.ssh';
 export const DATA_PORT = 'kiln.data';
 
 const live = new Set<ApplianceVm>();
-let signalsHooked = false;
+let interruptHooked = false;
 
 export class ApplianceVm {
   state: VmState = 'configured';
@@ -64,7 +65,10 @@ export class ApplianceVm {
   }
 
   static async boot(opts: ApplianceVmOptions): Promise<ApplianceVm> {
-    hookSignals();
+    if (!interruptHooked) {
+      interruptHooked = true;
+      onInterrupt(() => Promise.allSettled([...live].map((vm) => vm.kill())), 'vm');
+    }
     const qemu = opts.qemu ?? 'qemu-system-x86_64';
     const qemuVersion = await run(qemu, ['--version'], { what: 'start QEMU' })
       .then((r) => r.stdout.split('\n')[0] ?? '')
@@ -238,26 +242,6 @@ export function stripTerminalCodes(text: string): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-/**
- * On SIGINT/SIGTERM/SIGHUP: tear down every VM, then exit as the signal would have.
- * `on`, not `once`: execa's signal-exit re-raises the signal as soon as it is the only
- * listener left, which would kill kiln before the teardown ran. A second signal while
- * tearing down is ignored; the watchdog still covers a SIGKILL.
- */
-function hookSignals(): void {
-  if (signalsHooked) return;
-  signalsHooked = true;
-  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-  let stopping = false;
-  for (const sig of Object.keys(codes)) {
-    process.on(sig, () => {
-      if (stopping) return;
-      stopping = true;
-      void Promise.allSettled([...live].map((vm) => vm.kill())).then(() => process.exit(codes[sig]));
-    });
-  }
 }
 
 /** For cleanup paths that run outside the signal handler (e.g. tests). */

@@ -43,6 +43,11 @@ export function tryLock(lockPath: string): (() => void) | undefined {
   }
 }
 
+/** The pid in a lock file, if it has one. */
+export function lockOwner(lockPath: string): number | undefined {
+  return ownerOf(lockPath) || undefined;
+}
+
 function ownerOf(lockPath: string): number | undefined {
   try {
     return Number(readFileSync(lockPath, 'utf8').trim()) || 0;

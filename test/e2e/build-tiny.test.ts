@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kiln, leftovers, snapshotLeftovers, tinyElements } from './helpers.js';
+import { kiln, kilnBin, leftovers, snapshotLeftovers, tinyElements } from './helpers.js';
 
 const before = await snapshotLeftovers();
 const out = mkdtempSync(join(tmpdir(), 'kiln-e2e-tiny-'));
@@ -85,12 +85,12 @@ describe('kiln build (tiny OS)', () => {
   }, 300_000);
 });
 
-it('two builds at once on one helper drive: both succeed, the second on an overlay it names; the drive passes e2fsck -fn', async () => {
+it('two builds at once on one helper drive: both succeed, the second waits for the first and says so; the drive passes e2fsck -fn', async () => {
   const drive = join(out, 'helper.qcow2');
   const one = (n: string) => kiln(['build', '-n', '-p', tinyElements, '--drive', drive, '-o', join(out, n), 'tiny-os', 'hello-config']);
   const results = await Promise.all([one('c1'), one('c2')]);
   for (const r of results) expect(r.exitCode, r.all).toBe(0);
-  expect(results.filter((r) => /helper drive .* is in use by another build: this build uses a throwaway overlay/.test(r.stderr))).toHaveLength(1);
+  expect(results.filter((r) => /helper drive .* is in use by another build \(pid \d+\): waiting for it/.test(r.stderr))).toHaveLength(1);
   expect(existsSync(`${drive}.lock`)).toBe(false);
   // the drive holds ext4 on the whole disk: check it read-only through a raw copy (no root)
   const raw = join(out, 'helper.raw');
@@ -99,6 +99,23 @@ it('two builds at once on one helper drive: both succeed, the second on an overl
   expect(fsck.exitCode, fsck.stdout + fsck.stderr).toBe(0);
   rmSync(raw);
 }, 600_000);
+
+it('an interrupted build (SIGINT) leaves no build directory, no output, no lock and no VM', async () => {
+  const dir = join(out, 'interrupted');
+  const drive = join(out, 'int-helper.qcow2');
+  const child = execa('node', [kilnBin, 'build', '-n', '-p', tinyElements, '--drive', drive, '-o', join(dir, 'x'), 'tiny-os', 'hello-config'], { reject: false, all: true, buffer: true });
+  await new Promise<void>((resolve) => {
+    child.all!.on('data', (c: Buffer) => {
+      if (c.toString().includes('root.d')) resolve();
+    });
+  });
+  child.kill('SIGINT');
+  const r = await child;
+  expect(r.exitCode, r.all).toBe(130);
+  expect(readdirSync(dir)).toEqual([]);
+  expect(existsSync(`${drive}.lock`)).toBe(false);
+  expect(await leftovers(before)).toEqual([]);
+}, 300_000);
 
 it('leaves no QEMU process and no temp dir after the builds', async () => {
   expect(await leftovers(before)).toEqual([]);

@@ -45,6 +45,8 @@ describe('DIB environment', () => {
     expect(guestEnvironment(settings, phaseTable.install).TARGET_ROOT).toBeUndefined();
     expect(root.DIB_OFFLINE).toBeUndefined();
     expect(guestEnvironment({ ...settings, offline: true }, phaseTable.root).DIB_OFFLINE).toBe('1');
+    expect(root.SOURCE_DATE_EPOCH).toBeUndefined();
+    expect(guestEnvironment({ ...settings, sourceDateEpoch: 1700000000 }, phaseTable.install).SOURCE_DATE_EPOCH).toBe('1700000000');
   });
 
   it('gives extra-data.d the host paths and nothing from the host environment', () => {

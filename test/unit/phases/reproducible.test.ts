@@ -4,7 +4,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { normaliseTree, reproducibleTarArgs, volatilePaths } from '../../../src/phases/reproducible.js';
+import { defaultConfig, planFromYaml } from '../../../src/blockdev/index.js';
+import { normaliseTree, onePassRootScript, reproducibleTarArgs, volatilePaths } from '../../../src/phases/reproducible.js';
 
 const EPOCH = 1_700_000_000;
 let root = '';
@@ -75,5 +76,16 @@ describe('reproducibleTarArgs', () => {
       rmSync(a, { force: true });
       rmSync(b, { force: true });
     }
+  });
+});
+
+describe('onePassRootScript', () => {
+  it('zeroes the root partition, makes the filesystem from the tree in a scratch file, copies it over sparsely', () => {
+    const plan = planFromYaml(defaultConfig('mbr'), { seed: 's', imageSize: 1024 ** 3 });
+    const s = onePassRootScript(plan, { device: '/dev/loop0', tree: '/kiln/build/built', scratchFile: '/kiln/build/root.img', epoch: EPOCH });
+    const order = ['blkdiscard -z -f /dev/loop0p1', 'truncate -s "$(blockdev --getsize64 /dev/loop0p1)" /kiln/build/root.img', `E2FSPROGS_FAKE_TIME=${EPOCH}`, '-d /kiln/build/built /kiln/build/root.img', 'dd if=/kiln/build/root.img of=/dev/loop0p1 bs=4M conv=sparse,fsync'];
+    const at = order.map((x) => s.indexOf(x));
+    expect(at.every((i) => i >= 0), s).toBe(true);
+    expect([...at].sort((x, y) => x - y)).toEqual(at);
   });
 });

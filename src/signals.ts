@@ -1,0 +1,38 @@
+// SIGINT/SIGTERM/SIGHUP end kiln in order: every registered teardown runs (VMs are killed
+// first, then temp dirs and locks go), then kiln exits as the signal would have. `on`,
+// not `once`: execa's signal-exit re-raises the signal as soon as it is the only listener
+// left, which would kill kiln before the teardown ran. A second signal while tearing down
+// is ignored; the VM watchdog still covers a SIGKILL.
+type Teardown = () => Promise<unknown> | unknown;
+
+const first = new Set<Teardown>();
+const then = new Set<Teardown>();
+let hooked = false;
+
+/**
+ * Run `fn` if kiln is interrupted. `stage` 'vm' runs before 'files' (a temp dir must
+ * outlive the QEMU using it). Returns the function that unregisters it.
+ */
+export function onInterrupt(fn: Teardown, stage: 'vm' | 'files' = 'files'): () => void {
+  hook();
+  const set = stage === 'vm' ? first : then;
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  let stopping = false;
+  for (const sig of Object.keys(codes)) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      const run = (set: Set<Teardown>) => Promise.allSettled([...set].map(async (f) => f()));
+      void run(first)
+        .then(() => run(then))
+        .then(() => process.exit(codes[sig]));
+    });
+  }
+}
