@@ -38,7 +38,8 @@ rm -f ${volatilePaths.map((p) => `./${p}`).join(' ')}
 rm -f ./var/cache/debconf/*-old
 [ -f etc/machine-id ] && : > etc/machine-id
 [ -d var/log ] && find var/log -xdev -type f -exec truncate -s 0 {} +
-for d in tmp var/tmp; do [ -d "$d" ] && find "$d" -mindepth 1 -xdev -delete; done
+# run/ is a tmpfs at boot: what the build left there (blkid's cache...) is never seen
+for d in tmp var/tmp run; do [ -d "$d" ] && [ ! -L "$d" ] && find "$d" -mindepth 1 -xdev -delete; done
 [ -d var/cache/man ] && find var/cache/man -xdev -name index.db -delete
 # the days-since-epoch of the last password change: clamped like an mtime
 for f in etc/shadow etc/shadow-; do

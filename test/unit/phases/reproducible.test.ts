@@ -25,6 +25,7 @@ function tree(): string {
   put('var/cache/debconf/config.dat-old', 'old');
   put('var/cache/debconf/config.dat', 'kept');
   put('tmp/leftover/file', 'x');
+  put('run/blkid/blkid.tab', '<device DEVNO="0x0701" TIME="1700000123.1"/>');
   put('usr/bin/old', 'packaged');
   utimesSync(join(root, 'usr/bin/old'), 1_600_000_000, 1_600_000_000);
   symlinkSync('old', join(root, 'usr/bin/link'));
@@ -43,6 +44,7 @@ describe('normaliseTree', () => {
     expect(readFileSync(join(r, 'var/cache/debconf/config.dat'), 'utf8')).toBe('kept');
     expect(existsSync(join(r, 'tmp/leftover'))).toBe(false);
     expect(existsSync(join(r, 'tmp'))).toBe(true);
+    expect(existsSync(join(r, 'run/blkid'))).toBe(false);
     const days = Math.floor(EPOCH / 86400);
     expect(readFileSync(join(r, 'etc/shadow'), 'utf8')).toBe(`root:*:${days}:0:99999:7:::\nuser:!:19000:0:99999:7:::\nnobody:*::0:99999:7:::\n`);
     // newer than the epoch: clamped, links themselves included; older: kept
