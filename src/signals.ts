@@ -29,9 +29,11 @@ function hook(): void {
     process.on(sig, () => {
       if (stopping) return;
       stopping = true;
-      const run = (set: Set<Teardown>) => Promise.allSettled([...set].map(async (f) => f()));
-      void run(first)
-        .then(() => run(then))
+      // taken now: a build unwinding from its killed VM unregisters its own teardown
+      const [vms, files] = [[...first], [...then]];
+      const run = (fns: Teardown[]) => Promise.allSettled(fns.map(async (f) => f()));
+      void run(vms)
+        .then(() => run(files))
         .then(() => process.exit(codes[sig]));
     });
   }
