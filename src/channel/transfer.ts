@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { PassThrough, type Writable } from 'node:stream';
-import type { Channel, ExecResult } from './ssh.js';
+import type { CommandRunner, ExecResult } from './command.js';
 import type { DataPort } from './dataport.js';
 import { quote } from '../env/quote.js';
 
@@ -34,7 +34,7 @@ export function parseTotals(stderr: string): number {
 }
 
 /** Copy the host directory `hostDir`'s contents into `guestDir` (created if missing). */
-export async function putTree(ch: Channel, port: DataPort, hostDir: string, guestDir: string): Promise<number> {
+export async function putTree(ch: CommandRunner, port: DataPort, hostDir: string, guestDir: string): Promise<number> {
   return port.exclusive(async () => {
     const tar = spawn('tar', ['-C', hostDir, '-c', '-f', '-', ...records, ...keepAll, '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const hostErr = collect(tar.stderr);
@@ -52,7 +52,7 @@ export async function putTree(ch: Channel, port: DataPort, hostDir: string, gues
 }
 
 /** Stream a tar of the guest directory `guestDir` into `dest` (a file path or a stream). */
-export async function getTreeArchive(ch: Channel, port: DataPort, guestDir: string, dest: string | Writable, extraTarArgs: string[] = []): Promise<number> {
+export async function getTreeArchive(ch: CommandRunner, port: DataPort, guestDir: string, dest: string | Writable, extraTarArgs: string[] = []): Promise<number> {
   return port.exclusive(async () => {
     const out = typeof dest === 'string' ? createWriteStream(dest) : dest;
     return port.receive(out, () => {
@@ -86,7 +86,7 @@ export async function getTreeArchive(ch: Channel, port: DataPort, guestDir: stri
 }
 
 /** Copy the guest directory into `hostDir`, keeping owners when the host side runs as root. */
-export async function getTree(ch: Channel, port: DataPort, guestDir: string, hostDir: string): Promise<number> {
+export async function getTree(ch: CommandRunner, port: DataPort, guestDir: string, hostDir: string): Promise<number> {
   const asRoot = process.getuid?.() === 0;
   const tar = spawn('tar', ['-x', '-f', '-', ...records, '-C', hostDir, '-p', ...(asRoot ? ['--same-owner'] : ['--no-same-owner']), ...keepAll], { stdio: ['pipe', 'ignore', 'pipe'] });
   const hostErr = collect(tar.stderr);
@@ -98,12 +98,12 @@ export async function getTree(ch: Channel, port: DataPort, guestDir: string, hos
 }
 
 /** Small files go over SSH itself. */
-export async function putFile(ch: Channel, data: string | Buffer, guestPath: string, mode = 0o644): Promise<void> {
+export async function putFile(ch: CommandRunner, data: string | Buffer, guestPath: string, mode = 0o644): Promise<void> {
   const r = await ch.exec(`cat > ${quote(guestPath)} && chmod ${mode.toString(8)} ${quote(guestPath)}`, { stdin: data });
   checkExit(`writing ${guestPath}`, r);
 }
 
-export async function getFile(ch: Channel, guestPath: string): Promise<Buffer> {
+export async function getFile(ch: CommandRunner, guestPath: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const r = await ch.exec(`cat ${quote(guestPath)}`, { onStdout: (c) => chunks.push(c), collect: false });
   checkExit(`reading ${guestPath}`, r);

@@ -7,7 +7,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import type { Appliance } from '../appliance/store.js';
-import { Channel, type ExecOptions, type ExecResult } from '../channel/ssh.js';
+import { Channel } from '../channel/ssh.js';
+import type { ExecOptions, ExecResult } from '../channel/command.js';
+import { ExecdClient } from '../channel/execd.js';
 import { DataPort } from '../channel/dataport.js';
 import { getTree, getTreeArchive, putFile, putTree } from '../channel/transfer.js';
 import { generateVmKeys, type VmKeys } from '../channel/keys.js';
@@ -43,6 +45,7 @@ export interface ApplianceVmOptions {
 
 export const SSH_PORT = 'kiln.ssh';
 export const DATA_PORT = 'kiln.data';
+export const EXEC_PORT = 'kiln.exec';
 
 const live = new Set<ApplianceVm>();
 let signalsHooked = false;
@@ -50,7 +53,10 @@ let signalsHooked = false;
 export class ApplianceVm {
   state: VmState = 'configured';
   accel: Accel | undefined;
+  /** SSH: interactive shells (pty). */
   channel: Channel | undefined;
+  /** kiln-execd: every other command. */
+  execd: ExecdClient | undefined;
   data: DataPort | undefined;
   readonly dir: string;
   private qemu: ResultPromise | undefined;
@@ -126,7 +132,7 @@ export class ApplianceVm {
       append: this.opts.append,
       drives: [{ file: a.root, serial: 'kiln-root', format: 'raw', readonly: true }, ...(this.opts.drives ?? [])],
       network: this.opts.network ?? false,
-      ports: { [SSH_PORT]: f('ssh.sock'), [DATA_PORT]: f('data.sock') },
+      ports: { [SSH_PORT]: f('ssh.sock'), [EXEC_PORT]: f('exec.sock'), [DATA_PORT]: f('data.sock') },
       consoleLog: f('console.log'),
       fwCfg: { 'opt/kiln/host_key': f('host_key'), 'opt/kiln/authorized_keys': f('authorized_keys'), 'opt/kiln/config': f('config') },
     };
@@ -143,13 +149,18 @@ export class ApplianceVm {
     });
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), deadlineMs);
+    const timedOut = (e: Error) => {
+      throw abort.signal.aborted ? new Error(`no answer from the guest within ${(deadlineMs / 1000).toFixed(0)}s`) : e;
+    };
+    // both lanes connect at once; each keeps what it got so a failure can close it
+    const ssh = Channel.open(cfg.ports[SSH_PORT]!, this.keys, deadlineMs, abort.signal).then((c) => (this.channel = c), timedOut);
+    const execd = ExecdClient.open(cfg.ports[EXEC_PORT]!, deadlineMs, abort.signal).then((c) => (this.execd = c), timedOut);
     try {
-      this.channel = await Promise.race([
-        Channel.open(cfg.ports[SSH_PORT]!, this.keys, deadlineMs, abort.signal).catch((e: Error) => {
-          throw abort.signal.aborted ? new Error(`no answer from the guest within ${(deadlineMs / 1000).toFixed(0)}s`) : e;
-        }),
-        died,
-      ]);
+      await Promise.race([Promise.all([ssh, execd]), died]);
+    } catch (e) {
+      abort.abort();
+      await Promise.allSettled([ssh, execd]);
+      throw e;
     } finally {
       clearTimeout(timer);
     }
@@ -161,6 +172,11 @@ export class ApplianceVm {
   /** Not ready (booting, stopped) is a rejected promise, never a synchronous throw. */
   async exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
     return this.ready().exec(command, opts);
+  }
+
+  /** Run argv without a shell, with exactly `env`, in `cwd`. */
+  async execArgv(argv: string[], env: Record<string, string>, cwd?: string, opts?: ExecOptions): Promise<ExecResult> {
+    return this.ready().execArgv(argv, env, cwd, opts);
   }
 
   async putTree(hostDir: string, guestDir: string): Promise<number> {
@@ -179,18 +195,18 @@ export class ApplianceVm {
     return putFile(this.ready(), data, guestPath, mode);
   }
 
-  private ready(): Channel {
-    if (this.state !== 'ready' || !this.channel) throw new ApplianceError(`the appliance is ${this.state}, not ready`);
-    return this.channel;
+  private ready(): ExecdClient {
+    if (this.state !== 'ready' || !this.execd) throw new ApplianceError(`the appliance is ${this.state}, not ready`);
+    return this.execd;
   }
 
   /** Clean poweroff; a kill if the guest doesn't go within `timeoutMs`. Safe to call twice. */
   async shutdown(timeoutMs = 10_000): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return this.exited;
-    if (this.state === 'ready' && this.channel) {
+    if (this.state === 'ready' && this.execd) {
       this.state = 'stopping';
-      // the command never returns: the VM is gone before the SSH reply
-      void this.channel.exec('sync; busybox poweroff -f').catch(() => {});
+      // the command never returns: the VM is gone before the reply
+      void this.execd.exec('sync; busybox poweroff -f').catch(() => {});
       const gone = await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
       if (!gone) this.qemu?.kill('SIGKILL');
     }
@@ -202,6 +218,7 @@ export class ApplianceVm {
     if (this.state === 'stopped') return;
     this.state = 'stopping';
     this.channel?.close();
+    this.execd?.close();
     this.data?.close();
     this.qemu?.kill('SIGKILL');
     await this.exited.catch(() => {});

@@ -67,6 +67,43 @@ describe('the appliance under TCG', () => {
     expect(r.stdout).toBe('0\nhello\n');
   });
 
+  it('gives a command exactly the base environment, never what the host or SSH has', async () => {
+    const r = await vm.exec('env | LC_ALL=C sort');
+    expect(r.stdout).toBe('HOME=/root\nLOGNAME=root\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nPWD=/root\nSHELL=/bin/sh\nUSER=root\n');
+  });
+
+  it('runs argv without a shell, with exactly the given environment and cwd', async () => {
+    const r = await vm.execArgv(['/usr/bin/env'], { ONLY: 'this one', EMPTY: '' }, '/tmp');
+    expect(r).toMatchObject({ exitCode: 0, stdout: 'ONLY=this one\nEMPTY=\n' });
+    const pwd = await vm.execArgv(['/bin/pwd'], {}, '/usr/lib');
+    expect(pwd.stdout).toBe('/usr/lib\n');
+    const noDir = await vm.execArgv(['/bin/true'], {}, '/no/such/dir');
+    expect(noDir.exitCode).toBe(126);
+    expect(noDir.stderr).toMatch(/cannot change to \/no\/such\/dir/);
+    const noProg = await vm.execArgv(['/no/such/program'], {});
+    expect(noProg.exitCode).toBe(127);
+    expect(noProg.stderr).toMatch(/cannot run \/no\/such\/program/);
+  });
+
+  it('feeds a stdin much larger than the flow-control window, and copes with a command that never reads it', async () => {
+    const data = Buffer.alloc(8 * MB);
+    for (let i = 0; i < data.length; i += 4) data.writeUInt32LE(i, i);
+    const r = await vm.exec('sha256sum', { stdin: data });
+    expect(r.stdout.split(' ')[0]).toBe(createHash('sha256').update(data).digest('hex'));
+    const ignored = await vm.exec('echo did not read', { stdin: data });
+    expect(ignored).toMatchObject({ exitCode: 0, stdout: 'did not read\n' });
+  });
+
+  it('runs commands side by side, each with its own streams and status', async () => {
+    const rs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => vm.exec(`for j in 1 2 3; do echo out${i}.$j; echo err${i}.$j >&2; sleep 0.0${i}; done; exit ${i}`)));
+    rs.forEach((r, k) => {
+      const i = k + 1;
+      expect(r.exitCode).toBe(i);
+      expect(r.stdout).toBe(`out${i}.1\nout${i}.2\nout${i}.3\n`);
+      expect(r.stderr).toBe(`err${i}.1\nerr${i}.2\nerr${i}.3\n`);
+    });
+  });
+
   it('streams a 100 MB stdout without collecting it', async () => {
     const made = await vm.exec('head -c 104857600 /dev/urandom > /tmp/r && sha256sum /tmp/r');
     expect(made.exitCode).toBe(0);
