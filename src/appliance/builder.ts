@@ -76,7 +76,7 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
   const debs = await apt.downloadClosure(recipe.packages);
   const kernelDir = join(work, 'kernel-deb');
   await mkdir(kernelDir);
-  await run('apt-get', [...apt.options, 'download', kernelPkg], { what: `download the kernel package ${kernelPkg}`, cwd: kernelDir });
+  await apt.downloadInto(kernelDir, [kernelPkg], `download the kernel package ${kernelPkg}`);
   const kernelFile = (await readdir(kernelDir)).find((f) => f.endsWith('.deb'));
   if (!kernelFile) throw new ApplianceError(`apt did not download the kernel package ${kernelPkg}`);
   const kernelDeb = join(kernelDir, kernelFile);
