@@ -1,0 +1,76 @@
+// The builder's scratch directory in the store, .build-<pid>-XXXXXX: removed when the build
+// ends, when kiln is interrupted (SIGINT/SIGTERM/SIGHUP), and, for a build that was killed
+// outright (SIGKILL, power loss), by the next build once the owning process is gone.
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const PREFIX = '.build-';
+/** Scratch dirs of kilns that predate the pid in the name: stale once this old. */
+const LEGACY_STALE_MS = 6 * 3600_000;
+const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+const live = new Set<string>();
+
+function onSignal(sig: NodeJS.Signals): void {
+  // synchronous: the process is about to end and an async rm would not get to run
+  for (const d of live) rmSync(d, { recursive: true, force: true });
+  live.clear();
+  unhook();
+  // end as the signal would have; other handlers (the VM teardown) still run their course
+  process.kill(process.pid, sig);
+}
+
+function hook(): void {
+  if (live.size === 0) for (const s of signals) process.on(s, onSignal);
+}
+
+function unhook(): void {
+  for (const s of signals) process.off(s, onSignal);
+}
+
+export interface WorkDir {
+  path: string;
+  /** Remove it; safe to call twice. */
+  remove(): Promise<void>;
+}
+
+export async function makeWorkDir(store: string): Promise<WorkDir> {
+  const path = await mkdtemp(join(store, `${PREFIX}${process.pid}-`));
+  hook();
+  live.add(path);
+  return {
+    path,
+    remove: async () => {
+      live.delete(path);
+      if (live.size === 0) unhook();
+      await rm(path, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether process `pid` exists (another user's process counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** Remove scratch dirs whose build is gone; returns their names. */
+export async function removeStaleWorkDirs(store: string, now = Date.now()): Promise<string[]> {
+  const names = await readdir(store).catch(() => [] as string[]);
+  const stale: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(PREFIX)) continue;
+    const m = /^\.build-(\d+)-/.exec(name);
+    const dir = join(store, name);
+    const gone = m ? Number(m[1]) !== process.pid && !alive(Number(m[1])) : now - (await stat(dir).then((s) => s.mtimeMs, () => now)) > LEGACY_STALE_MS;
+    if (!gone) continue;
+    await rm(dir, { recursive: true, force: true });
+    stale.push(name);
+  }
+  return stale;
+}
