@@ -13,12 +13,13 @@ import { ExecdClient } from '../channel/execd.js';
 import { DataPort } from '../channel/dataport.js';
 import { getTree, getTreeArchive, putFile, putTree } from '../channel/transfer.js';
 import { generateVmKeys, type VmKeys } from '../channel/keys.js';
-import { ApplianceError, MissingToolError } from '../errors.js';
+import { ApplianceError } from '../errors.js';
 import { quote } from '../env/quote.js';
 import type { Logger } from '../log.js';
 import { cacheDir } from '../paths.js';
 import { kvmUsable, planAccel, VerdictStore, verdictKey, type AccelOption } from './accel.js';
-import { run, spawn } from './exec.js';
+import { spawn } from './exec.js';
+import { DEFAULT_QEMU, qemuVersion } from './qemu-binary.js';
 import { renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
 
@@ -71,21 +72,10 @@ export class ApplianceVm {
 
   static async boot(opts: ApplianceVmOptions): Promise<ApplianceVm> {
     hookSignals();
-    const qemu = opts.qemu ?? 'qemu-system-x86_64';
-    const qemuVersion = await run(qemu, ['--version'], { what: 'start QEMU' })
-      .then((r) => r.stdout.split('\n')[0] ?? '')
-      .catch((e: unknown) => {
-        if (e instanceof MissingToolError && opts.qemu !== undefined) {
-          throw new ApplianceError(`the QEMU binary ${qemu} does not exist; kiln needs it to boot the appliance`, {
-            hint: 'point --qemu (or KILN_QEMU) at a qemu-system-x86_64 binary, or unset it to use qemu-system-x86_64 from PATH (apt-get install qemu-system-x86)',
-            cause: e,
-          });
-        }
-        if (e instanceof MissingToolError) throw e;
-        throw new ApplianceError(`${qemu} does not run: ${(e as Error).message}`, { hint: 'reinstall qemu-system-x86 or pass another QEMU binary with --qemu', cause: e });
-      });
+    const qemu = opts.qemu ?? DEFAULT_QEMU;
+    const qemuVersionLine = await qemuVersion(qemu, opts.qemu !== undefined);
     const verdicts = VerdictStore.in(cacheDir());
-    const key = verdictKey(qemuVersion);
+    const key = verdictKey(qemuVersionLine);
     const plan = planAccel({ option: opts.accel ?? 'auto', kvmUsable: await kvmUsable(), verdict: await verdicts.get(key) });
     for (const [i, accel] of plan.tries.entries()) {
       const last = i === plan.tries.length - 1;
