@@ -11,6 +11,7 @@ import { Channel } from '../channel/ssh.js';
 import type { ExecOptions, ExecResult } from '../channel/command.js';
 import { ExecdClient } from '../channel/execd.js';
 import { DataPort } from '../channel/dataport.js';
+import { TRANSFER_DRIVE_SERIAL, TransferDrive } from '../channel/transfer-drive.js';
 import { getTree, getTreeArchive, putFile, putTree } from '../channel/transfer.js';
 import { generateVmKeys, type VmKeys } from '../channel/keys.js';
 import { ApplianceError } from '../errors.js';
@@ -59,6 +60,7 @@ export class ApplianceVm {
   /** kiln-execd: every other command. */
   execd: ExecdClient | undefined;
   data: DataPort | undefined;
+  private transferDrive: TransferDrive | undefined;
   readonly dir: string;
   private qemu: ResultPromise | undefined;
   private watchdog: Watchdog | undefined;
@@ -112,6 +114,8 @@ export class ApplianceVm {
     await writeFile(f('authorized_keys'), this.keys.clientPublic, { mode: 0o600 });
     const config = { KILN_NETWORK: this.opts.network ? '1' : '0', ...this.opts.guestConfig };
     await writeFile(f('config'), Object.entries(config).map(([k, v]) => `${k}=${quote(v)}\n`).join(''), { mode: 0o600 });
+    const xfer = new TransferDrive(f('transfer.raw'));
+    await xfer.create();
     const cfg: VmConfig = {
       qemu,
       accel,
@@ -120,7 +124,11 @@ export class ApplianceVm {
       kernel: a.vmlinuz,
       initrd: a.initrd,
       append: this.opts.append,
-      drives: [{ file: a.root, serial: 'kiln-root', format: 'raw', readonly: true }, ...(this.opts.drives ?? [])],
+      drives: [
+        { file: a.root, serial: 'kiln-root', format: 'raw', readonly: true },
+        ...(this.opts.drives ?? []),
+        { file: xfer.file, serial: TRANSFER_DRIVE_SERIAL, format: 'raw', cache: 'unsafe' },
+      ],
       network: this.opts.network ?? false,
       ports: { [SSH_PORT]: f('ssh.sock'), [EXEC_PORT]: f('exec.sock'), [DATA_PORT]: f('data.sock') },
       consoleLog: f('console.log'),
@@ -156,6 +164,7 @@ export class ApplianceVm {
     }
     this.bootMs = performance.now() - this.bootStarted;
     this.data = new DataPort(cfg.ports[DATA_PORT]!);
+    this.transferDrive = xfer;
     this.state = 'ready';
   }
 
@@ -170,7 +179,7 @@ export class ApplianceVm {
   }
 
   async putTree(hostDir: string, guestDir: string): Promise<number> {
-    return putTree(this.ready(), this.data!, hostDir, guestDir);
+    return putTree(this.ready(), this.transferDrive!, hostDir, guestDir);
   }
 
   async getTree(guestDir: string, hostDir: string): Promise<number> {

@@ -3,7 +3,7 @@
 // files moved into an ext4 drive in the guest and back, compared on both sides.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, linkSync, writeFileSync, chmodSync, chownSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, linkSync, writeFileSync, chmodSync, chownSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,19 @@ describe('the appliance under TCG', () => {
 /** One line per entry: type, mode, owner, link target; size and link count of files; device numbers. */
 const listing = (root: string) => `cd ${root} && { find . -mindepth 1 -printf '%P|%y|%m|%U|%G|%l\\n'; find . -type f -printf '%P|size=%s|links=%n\\n'; find . \\( -type c -o -type b \\) -exec stat -c '%n|dev=%t,%T' {} + | sed 's,^\\./,,'; } | LC_ALL=C sort`;
 const sums = (root: string) => `cd ${root} && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum`;
+
+describe('the transfer drive', () => {
+  it('a put that fails in the guest says so, and the drive gives its blocks back either way', async () => {
+    const src = join(dir, 'small-tree');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), 'x'.repeat(100_000));
+    await expect(vm.putTree(src, '/etc/passwd/below-a-file')).rejects.toThrow(/unpacking into \/etc\/passwd\/below-a-file failed in the guest/);
+    expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
+    expect(await vm.putTree(src, '/tmp/small-tree')).toBeGreaterThan(100_000);
+    expect((await vm.exec('wc -c < /tmp/small-tree/f')).stdout.trim()).toBe('100000');
+    expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
+  });
+});
 
 describe.skipIf(!isRoot)('a ~200 MB tree with owners and special files, host -> guest -> host', () => {
   let src = '';
