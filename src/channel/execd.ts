@@ -127,8 +127,12 @@ export class ExecdClient implements CommandRunner {
           reject(e);
         },
       });
-      this.sock.write(encodeFrame(ToGuest.exec, id, request));
-      stdin.start();
+      // no stdin: request and end of stdin in one write, one wakeup of the guest
+      if (opts.stdin === undefined) this.sock.write(Buffer.concat([encodeFrame(ToGuest.exec, id, request), encodeFrame(ToGuest.stdinEnd, id)]));
+      else {
+        this.sock.write(encodeFrame(ToGuest.exec, id, request));
+        stdin.start();
+      }
     });
   }
 
