@@ -72,6 +72,11 @@ describe('the appliance under TCG', () => {
     expect(r.stdout).toBe('HOME=/root\nLOGNAME=root\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nPWD=/root\nSHELL=/bin/sh\nUSER=root\n');
   });
 
+  it('starts a command with no signal ignored or blocked', async () => {
+    const r = await vm.exec(`awk '/^Sig(Ign|Blk)/ { print $1, $2 }' /proc/self/status`);
+    expect(r.stdout).toBe('SigBlk: 0000000000000000\nSigIgn: 0000000000000000\n');
+  });
+
   it('runs argv without a shell, with exactly the given environment and cwd', async () => {
     const r = await vm.execArgv(['/usr/bin/env'], { ONLY: 'this one', EMPTY: '' }, '/tmp');
     expect(r).toMatchObject({ exitCode: 0, stdout: 'ONLY=this one\nEMPTY=\n' });
