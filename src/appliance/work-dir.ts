@@ -11,8 +11,17 @@ const LEGACY_STALE_MS = 6 * 3600_000;
 const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 const live = new Set<string>();
+/** Scratch dirs being created: a signal then waits for them, or mkdtemp would leave one. */
+let creating = 0;
+let interrupted: NodeJS.Signals | undefined;
+let hooked = false;
 
 function onSignal(sig: NodeJS.Signals): void {
+  interrupted = sig;
+  if (creating === 0) finish(sig);
+}
+
+function finish(sig: NodeJS.Signals): void {
   // synchronous: the process is about to end and an async rm would not get to run
   for (const d of live) rmSync(d, { recursive: true, force: true });
   live.clear();
@@ -22,10 +31,13 @@ function onSignal(sig: NodeJS.Signals): void {
 }
 
 function hook(): void {
-  if (live.size === 0) for (const s of signals) process.on(s, onSignal);
+  if (hooked) return;
+  hooked = true;
+  for (const s of signals) process.on(s, onSignal);
 }
 
 function unhook(): void {
+  hooked = false;
   for (const s of signals) process.off(s, onSignal);
 }
 
@@ -36,14 +48,21 @@ export interface WorkDir {
 }
 
 export async function makeWorkDir(store: string): Promise<WorkDir> {
-  const path = await mkdtemp(join(store, `${PREFIX}${process.pid}-`));
   hook();
+  creating++;
+  let path: string;
+  try {
+    path = await mkdtemp(join(store, `${PREFIX}${process.pid}-`));
+  } finally {
+    creating--;
+  }
   live.add(path);
+  if (interrupted && creating === 0) finish(interrupted);
   return {
     path,
     remove: async () => {
       live.delete(path);
-      if (live.size === 0) unhook();
+      if (live.size === 0 && creating === 0) unhook();
       await rm(path, { recursive: true, force: true });
     },
   };
