@@ -1,7 +1,7 @@
 // `kiln appliance build`: Debian packages -> kernel + initramfs + read-only root, without root.
 // Sequence: resolve+download (private apt) -> unpack -> maintainer files -> kernel modules ->
 // initramfs -> squashfs root -> atomic rename into the content-addressed store.
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, statfs, writeFile, chmod } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, statfs, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplianceError, KilnError } from '../errors.js';
@@ -13,6 +13,7 @@ import { installKernel } from './kernel.js';
 import { applianceKey, loadRecipe, type Recipe } from './recipe.js';
 import { writeMaintainerFiles } from './rootfs.js';
 import { unpackDebs } from './unpack.js';
+import { makeWorkDir, removeStaleWorkDirs } from './work-dir.js';
 import { applianceForRecipe, fileSize, openAppliance, openIfIntact, setRecipePointer, storeDir, type Appliance, type ApplianceManifest } from './store.js';
 
 export interface ApplianceBuildOptions {
@@ -50,15 +51,17 @@ export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ app
   await mkdir(store, { recursive: true }).catch((e: unknown) => {
     throw cacheError(store, e);
   });
+  const stale = await removeStaleWorkDirs(store);
+  if (stale.length) opts.logger.info(`removed ${stale.length} scratch director${stale.length === 1 ? 'y' : 'ies'} of interrupted appliance builds`);
   await requireFreeSpace(store);
-  const work = await mkdtemp(join(store, '.build-'));
+  const work = await makeWorkDir(store);
   try {
-    const appliance = await buildInto(work, store, recipe, src, opts.logger);
+    const appliance = await buildInto(work.path, store, recipe, src, opts.logger);
     return { appliance, cached: false };
   } catch (e) {
     throw cacheError(store, e);
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await work.remove();
   }
 }
 
@@ -76,7 +79,7 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
   const debs = await apt.downloadClosure(recipe.packages);
   const kernelDir = join(work, 'kernel-deb');
   await mkdir(kernelDir);
-  await run('apt-get', [...apt.options, 'download', kernelPkg], { what: `download the kernel package ${kernelPkg}`, cwd: kernelDir });
+  await apt.downloadInto(kernelDir, [kernelPkg], `download the kernel package ${kernelPkg}`);
   const kernelFile = (await readdir(kernelDir)).find((f) => f.endsWith('.deb'));
   if (!kernelFile) throw new ApplianceError(`apt did not download the kernel package ${kernelPkg}`);
   const kernelDeb = join(kernelDir, kernelFile);
@@ -93,8 +96,9 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
   await unpackDebs(debs.map((d) => d.file), root);
   await writeMaintainerFiles(root);
   await mkdir(join(root, 'usr/lib/kiln'), { recursive: true });
-  for (const f of ['init', 'sshd_config'] as const) await writeFile(join(root, 'usr/lib/kiln', f), recipe.files[f]);
+  for (const f of ['init', 'sshd_config', 'execd'] as const) await writeFile(join(root, 'usr/lib/kiln', f), recipe.files[f]);
   await chmod(join(root, 'usr/lib/kiln/init'), 0o755);
+  await chmod(join(root, 'usr/lib/kiln/execd'), 0o755);
   const kernel = await installKernel(kernelDeb, join(work, 'kernel'), root, recipe.modules);
   await run('ldconfig', ['-r', root], { what: 'write the appliance ld.so.cache (ldconfig -r)' });
 

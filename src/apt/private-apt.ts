@@ -3,7 +3,20 @@
 // Release signature and every .deb's SHA256 against the signed index itself.
 import { mkdir, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../vm/exec.js';
+import { KilnError } from '../errors.js';
+import { run, type RunOptions, type RunResult } from '../vm/exec.js';
+
+/**
+ * How long one apt run may take. apt retries a mirror that stops answering for a long
+ * time; a build should fail with a reason instead of hanging. Generous: a cold appliance
+ * or package download on a slow line takes minutes. KILN_APT_TIMEOUT=SECONDS overrides.
+ */
+export const APT_TIMEOUT_MS = 20 * 60_000;
+
+export function aptTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.KILN_APT_TIMEOUT);
+  return env.KILN_APT_TIMEOUT && Number.isFinite(s) && s > 0 ? s * 1000 : APT_TIMEOUT_MS;
+}
 
 export interface AptSource {
   /** e.g. http://deb.debian.org/debian */
@@ -46,8 +59,23 @@ export function renderSourcesList(sources: AptSource[]): string {
 
 export class PrivateApt {
   readonly options: string[];
-  constructor(readonly root: string, arch: string) {
+  private mirrors: string[] = [];
+  constructor(readonly root: string, arch: string, private readonly timeoutMs = aptTimeoutMs()) {
     this.options = aptOptions(root, arch, process.getuid?.() === 0);
+  }
+
+  /** One apt run, stopped after timeoutMs with an error that names the mirrors. */
+  private async apt(file: 'apt-get' | 'apt-cache', args: string[], opts: RunOptions): Promise<RunResult> {
+    try {
+      return await run(file, [...this.options, ...args], { timeout: this.timeoutMs, ...opts });
+    } catch (e) {
+      if (!(e instanceof KilnError && (e.cause as { timedOut?: boolean } | undefined)?.timedOut)) throw e;
+      const mins = this.timeoutMs >= 60_000 ? `${(this.timeoutMs / 60_000).toFixed(0)} min` : `${(this.timeoutMs / 1000).toFixed(0)} s`;
+      throw new KilnError(`failed to ${opts.what}: ${file} did not finish within ${mins} and was stopped; the mirror ${this.mirrors.join(' / ') || '(none configured)'} is unreachable or too slow`, {
+        hint: 'check the network (and http_proxy), use another mirror (--mirror), or allow apt longer with KILN_APT_TIMEOUT=SECONDS',
+        cause: e,
+      });
+    }
   }
 
   async init(sources: AptSource[]): Promise<void> {
@@ -56,15 +84,16 @@ export class PrivateApt {
     }
     await writeFile(join(this.root, 'status'), '');
     await writeFile(join(this.root, 'etc/sources.list'), renderSourcesList(sources));
+    this.mirrors = [...new Set(sources.map((s) => s.mirror))];
   }
 
   async update(): Promise<void> {
-    await run('apt-get', [...this.options, '-q', 'update'], { what: 'download the Debian package indexes (apt-get update)' });
+    await this.apt('apt-get', ['-q', 'update'], { what: 'download the Debian package indexes (apt-get update)' });
   }
 
   /** Exact versioned package a metapackage points at, e.g. linux-image-cloud-amd64 -> linux-image-6.1.0-50-cloud-amd64. */
   async dependsOf(pkg: string): Promise<string[]> {
-    const { stdout } = await run('apt-cache', [...this.options, 'depends', '--important', '--no-pre-depends', pkg], { what: `look up ${pkg}` });
+    const { stdout } = await this.apt('apt-cache', ['depends', '--important', '--no-pre-depends', pkg], { what: `look up ${pkg}` });
     return stdout
       .split('\n')
       .map((l) => /^\s+Depends: (\S+)/.exec(l)?.[1])
@@ -73,7 +102,7 @@ export class PrivateApt {
 
   /** Resolve the closure of `packages` against an empty system and download it. */
   async downloadClosure(packages: string[]): Promise<DownloadedDeb[]> {
-    await run('apt-get', [...this.options, '-q', '-y', 'install', '--download-only', ...packages], {
+    await this.apt('apt-get', ['-q', '-y', 'install', '--download-only', ...packages], {
       what: `resolve and download the appliance packages (${packages.length} requested)`,
     });
     return this.listDownloaded();
@@ -81,12 +110,12 @@ export class PrivateApt {
 
   /** Every package record apt knows, decompressed (apt keeps its lists lz4-compressed). */
   async dumpAvailable(): Promise<string> {
-    return (await run('apt-cache', [...this.options, 'dumpavail'], { what: 'read the package index', maxBuffer: 1024 * 1024 * 1024 })).stdout;
+    return (await this.apt('apt-cache', ['dumpavail'], { what: 'read the package index', maxBuffer: 1024 * 1024 * 1024 })).stdout;
   }
 
   /** What apt would install for `packages` on an empty system: name and version, in apt's order. */
   async simulate(packages: string[]): Promise<{ name: string; version: string }[]> {
-    const { stdout } = await run('apt-get', [...this.options, '-q', '-s', 'install', ...packages], { what: `resolve ${packages.length} packages` });
+    const { stdout } = await this.apt('apt-get', ['-q', '-s', 'install', ...packages], { what: `resolve ${packages.length} packages` });
     return stdout
       .split('\n')
       .map((l) => /^Inst (\S+) \((\S+)/.exec(l))
@@ -97,7 +126,12 @@ export class PrivateApt {
   /** Download (into the private archive cache) what installing `packages` needs; offline: fail rather than fetch. */
   async download(packages: string[], offline = false): Promise<void> {
     const noNet = offline ? ['-o', 'Acquire::http::Proxy=http://127.0.0.1:9/', '-o', 'Acquire::Retries=0'] : [];
-    await run('apt-get', [...this.options, ...noNet, '-q', '-y', 'install', '--download-only', ...packages], { what: `download ${packages.length} packages` });
+    await this.apt('apt-get', [...noNet, '-q', '-y', 'install', '--download-only', ...packages], { what: `download ${packages.length} packages` });
+  }
+
+  /** apt-get download of single packages into `cwd`. */
+  async downloadInto(cwd: string, packages: string[], what: string): Promise<void> {
+    await this.apt('apt-get', ['download', ...packages], { what, cwd });
   }
 
   async listDownloaded(): Promise<DownloadedDeb[]> {

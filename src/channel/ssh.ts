@@ -1,31 +1,19 @@
-// The channel: an ssh2 Client over the virtio-serial UNIX socket. Commands, exit codes,
-// signals and stdout/stderr apart; environment goes in the rendered script, never SSH env.
-import { connect as netConnect, type Socket } from 'node:net';
+// The SSH lane: an ssh2 Client over the virtio-serial UNIX socket, for interactive shells
+// (pty) and as a second way in. Commands normally go through kiln-execd (execd.ts), which
+// is several times faster per command under emulation. Environment goes in the rendered
+// script, never SSH env.
 import ssh2, { type Client as SshClient, type ClientChannel, type PseudoTtyOptions } from 'ssh2';
 import type { Readable, Writable } from 'node:stream';
 const { Client } = ssh2;
+import type { CommandRunner, ExecOptions, ExecResult } from './command.js';
 import { hostKeyMatches, publicKeyBlob, type VmKeys } from './keys.js';
+import { connectSocket } from './socket.js';
 
-export interface ExecResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}
-
-export interface ExecOptions {
-  /** Data for the command's stdin; closed afterwards. */
-  stdin?: string | Buffer | Readable;
-  /** Stream output here instead of (or as well as, see keep) collecting it. */
-  onStdout?: (chunk: Buffer) => void;
-  onStderr?: (chunk: Buffer) => void;
-  /** Collect output into the result (default true; off for large outputs). */
-  collect?: boolean;
+export interface SshExecOptions extends ExecOptions {
   pty?: PseudoTtyOptions | false;
 }
 
-export class Channel {
+export class Channel implements CommandRunner {
   private constructor(private readonly client: SshClient) {}
 
   /** Connect through `socketPath`, accepting only `keys.hostPublic`. Resolves when SSH is ready. */
@@ -57,7 +45,7 @@ export class Channel {
     });
   }
 
-  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  exec(command: string, opts: SshExecOptions = {}): Promise<ExecResult> {
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
       this.client.exec(command, { pty: opts.pty ?? false }, (err: Error | undefined, stream: ClientChannel) => {
@@ -122,21 +110,4 @@ function feedStdin(stream: ClientChannel, stdin: ExecOptions['stdin']): void {
   if (stdin === undefined) stream.end();
   else if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) stream.end(stdin);
   else stdin.pipe(stream);
-}
-
-/** QEMU creates the socket a moment after it starts: retry until it answers or time runs out. */
-export async function connectSocket(path: string, timeoutMs: number, signal?: AbortSignal): Promise<Socket> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await new Promise<Socket>((resolve, reject) => {
-        const s = netConnect(path);
-        s.once('connect', () => resolve(s));
-        s.once('error', reject);
-      });
-    } catch (e) {
-      if (signal?.aborted || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }

@@ -1,11 +1,12 @@
-// Files and whole trees in and out of the guest: tar streams over the data port, with
-// owners, modes, symlinks, hard links, device nodes and xattrs kept, and the guest's
-// byte count checked against the host's.
+// Files and whole trees in and out of the guest: tar streams (in through the transfer
+// drive, out over the data port), with owners, modes, symlinks, hard links, device nodes
+// and xattrs kept, and the guest's byte count checked against the host's.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { PassThrough, type Writable } from 'node:stream';
-import type { Channel, ExecResult } from './ssh.js';
+import type { CommandRunner, ExecResult } from './command.js';
 import type { DataPort } from './dataport.js';
+import type { TransferDrive } from './transfer-drive.js';
 import { quote } from '../env/quote.js';
 
 export const DATA_DEVICE = '/dev/virtio-ports/kiln.data';
@@ -33,26 +34,34 @@ export function parseTotals(stderr: string): number {
   return Number(m[1]);
 }
 
-/** Copy the host directory `hostDir`'s contents into `guestDir` (created if missing). */
-export async function putTree(ch: Channel, port: DataPort, hostDir: string, guestDir: string): Promise<number> {
-  return port.exclusive(async () => {
-    const tar = spawn('tar', ['-C', hostDir, '-c', '-f', '-', ...records, ...keepAll, '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const hostErr = collect(tar.stderr);
-    const hostDone = exitOf(tar);
-    const { result, bytes } = await port.send(tar.stdout, () =>
-      ch.exec(`mkdir -p ${quote(guestDir)} && tar -x -p --same-owner ${records.join(' ')} ${keepAll.join(' ')} --totals -C ${quote(guestDir)} -f - < ${DATA_DEVICE}`),
-    );
-    const code = await hostDone;
-    if (code !== 0) throw new TransferError(`reading ${hostDir} on the host failed: ${hostErr()}`);
-    checkExit(`unpacking into ${guestDir}`, result);
-    const got = parseTotals(result.stderr);
-    if (got !== bytes) throw new TransferError(`tree transfer to ${guestDir}: sent ${bytes} bytes, the guest read ${got}`);
-    return bytes;
+/**
+ * Copy the host directory `hostDir`'s contents into `guestDir` (created if missing): the
+ * host's tar fills the transfer drive, then the guest's tar unpacks it from the device
+ * (its cached blocks dropped first: the host wrote underneath it).
+ */
+export async function putTree(ch: CommandRunner, drive: TransferDrive, hostDir: string, guestDir: string): Promise<number> {
+  return drive.exclusive(async () => {
+    const dev = await drive.guestDevice(ch);
+    try {
+      // host tar writes the drive's file itself: no copy through node on the way
+      const bytes = await drive.fillWith(async (file) => {
+        const tar = spawn('tar', ['-C', hostDir, '-c', '-f', file, ...records, ...keepAll, '.'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const hostErr = collect(tar.stderr);
+        if ((await exitOf(tar)) !== 0) throw new TransferError(`reading ${hostDir} on the host failed: ${hostErr()}`);
+      });
+      const result = await ch.exec(`blockdev --flushbufs ${dev} && mkdir -p ${quote(guestDir)} && tar -x -p --same-owner ${records.join(' ')} ${keepAll.join(' ')} --totals -C ${quote(guestDir)} -f ${dev}`);
+      checkExit(`unpacking into ${guestDir}`, result);
+      const got = parseTotals(result.stderr);
+      if (got !== bytes) throw new TransferError(`tree transfer to ${guestDir}: sent ${bytes} bytes, the guest read ${got}`);
+      return bytes;
+    } finally {
+      await drive.clear();
+    }
   });
 }
 
 /** Stream a tar of the guest directory `guestDir` into `dest` (a file path or a stream). */
-export async function getTreeArchive(ch: Channel, port: DataPort, guestDir: string, dest: string | Writable, extraTarArgs: string[] = []): Promise<number> {
+export async function getTreeArchive(ch: CommandRunner, port: DataPort, guestDir: string, dest: string | Writable, extraTarArgs: string[] = []): Promise<number> {
   return port.exclusive(async () => {
     const out = typeof dest === 'string' ? createWriteStream(dest) : dest;
     return port.receive(out, () => {
@@ -86,7 +95,7 @@ export async function getTreeArchive(ch: Channel, port: DataPort, guestDir: stri
 }
 
 /** Copy the guest directory into `hostDir`, keeping owners when the host side runs as root. */
-export async function getTree(ch: Channel, port: DataPort, guestDir: string, hostDir: string): Promise<number> {
+export async function getTree(ch: CommandRunner, port: DataPort, guestDir: string, hostDir: string): Promise<number> {
   const asRoot = process.getuid?.() === 0;
   const tar = spawn('tar', ['-x', '-f', '-', ...records, '-C', hostDir, '-p', ...(asRoot ? ['--same-owner'] : ['--no-same-owner']), ...keepAll], { stdio: ['pipe', 'ignore', 'pipe'] });
   const hostErr = collect(tar.stderr);
@@ -98,12 +107,12 @@ export async function getTree(ch: Channel, port: DataPort, guestDir: string, hos
 }
 
 /** Small files go over SSH itself. */
-export async function putFile(ch: Channel, data: string | Buffer, guestPath: string, mode = 0o644): Promise<void> {
+export async function putFile(ch: CommandRunner, data: string | Buffer, guestPath: string, mode = 0o644): Promise<void> {
   const r = await ch.exec(`cat > ${quote(guestPath)} && chmod ${mode.toString(8)} ${quote(guestPath)}`, { stdin: data });
   checkExit(`writing ${guestPath}`, r);
 }
 
-export async function getFile(ch: Channel, guestPath: string): Promise<Buffer> {
+export async function getFile(ch: CommandRunner, guestPath: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const r = await ch.exec(`cat ${quote(guestPath)}`, { onStdout: (c) => chunks.push(c), collect: false });
   checkExit(`reading ${guestPath}`, r);

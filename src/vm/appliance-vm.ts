@@ -7,16 +7,20 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import type { Appliance } from '../appliance/store.js';
-import { Channel, type ExecOptions, type ExecResult } from '../channel/ssh.js';
+import { Channel } from '../channel/ssh.js';
+import type { ExecOptions, ExecResult } from '../channel/command.js';
+import { ExecdClient } from '../channel/execd.js';
 import { DataPort } from '../channel/dataport.js';
+import { TRANSFER_DRIVE_SERIAL, TransferDrive } from '../channel/transfer-drive.js';
 import { getTree, getTreeArchive, putFile, putTree } from '../channel/transfer.js';
 import { generateVmKeys, type VmKeys } from '../channel/keys.js';
-import { ApplianceError, MissingToolError } from '../errors.js';
+import { ApplianceError } from '../errors.js';
 import { quote } from '../env/quote.js';
 import type { Logger } from '../log.js';
 import { cacheDir } from '../paths.js';
 import { kvmUsable, planAccel, VerdictStore, verdictKey, type AccelOption } from './accel.js';
-import { run, spawn } from './exec.js';
+import { spawn } from './exec.js';
+import { DEFAULT_QEMU, qemuVersion } from './qemu-binary.js';
 import { renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
 import { onInterrupt } from '../signals.js';
@@ -44,6 +48,7 @@ export interface ApplianceVmOptions {
 
 export const SSH_PORT = 'kiln.ssh';
 export const DATA_PORT = 'kiln.data';
+export const EXEC_PORT = 'kiln.exec';
 
 const live = new Set<ApplianceVm>();
 let interruptHooked = false;
@@ -51,8 +56,12 @@ let interruptHooked = false;
 export class ApplianceVm {
   state: VmState = 'configured';
   accel: Accel | undefined;
+  /** SSH: interactive shells (pty). */
   channel: Channel | undefined;
+  /** kiln-execd: every other command. */
+  execd: ExecdClient | undefined;
   data: DataPort | undefined;
+  private transferDrive: TransferDrive | undefined;
   readonly dir: string;
   private qemu: ResultPromise | undefined;
   private watchdog: Watchdog | undefined;
@@ -69,21 +78,10 @@ export class ApplianceVm {
       interruptHooked = true;
       onInterrupt(() => Promise.allSettled([...live].map((vm) => vm.kill())), 'vm');
     }
-    const qemu = opts.qemu ?? 'qemu-system-x86_64';
-    const qemuVersion = await run(qemu, ['--version'], { what: 'start QEMU' })
-      .then((r) => r.stdout.split('\n')[0] ?? '')
-      .catch((e: unknown) => {
-        if (e instanceof MissingToolError && opts.qemu !== undefined) {
-          throw new ApplianceError(`the QEMU binary ${qemu} does not exist; kiln needs it to boot the appliance`, {
-            hint: 'point --qemu (or KILN_QEMU) at a qemu-system-x86_64 binary, or unset it to use qemu-system-x86_64 from PATH (apt-get install qemu-system-x86)',
-            cause: e,
-          });
-        }
-        if (e instanceof MissingToolError) throw e;
-        throw new ApplianceError(`${qemu} does not run: ${(e as Error).message}`, { hint: 'reinstall qemu-system-x86 or pass another QEMU binary with --qemu', cause: e });
-      });
+    const qemu = opts.qemu ?? DEFAULT_QEMU;
+    const qemuVersionLine = await qemuVersion(qemu, opts.qemu !== undefined);
     const verdicts = VerdictStore.in(cacheDir());
-    const key = verdictKey(qemuVersion);
+    const key = verdictKey(qemuVersionLine);
     const plan = planAccel({ option: opts.accel ?? 'auto', kvmUsable: await kvmUsable(), verdict: await verdicts.get(key) });
     for (const [i, accel] of plan.tries.entries()) {
       const last = i === plan.tries.length - 1;
@@ -120,6 +118,8 @@ export class ApplianceVm {
     await writeFile(f('authorized_keys'), this.keys.clientPublic, { mode: 0o600 });
     const config = { KILN_NETWORK: this.opts.network ? '1' : '0', ...this.opts.guestConfig };
     await writeFile(f('config'), Object.entries(config).map(([k, v]) => `${k}=${quote(v)}\n`).join(''), { mode: 0o600 });
+    const xfer = new TransferDrive(f('transfer.raw'));
+    await xfer.create();
     const cfg: VmConfig = {
       qemu,
       accel,
@@ -128,9 +128,13 @@ export class ApplianceVm {
       kernel: a.vmlinuz,
       initrd: a.initrd,
       append: this.opts.append,
-      drives: [{ file: a.root, serial: 'kiln-root', format: 'raw', readonly: true }, ...(this.opts.drives ?? [])],
+      drives: [
+        { file: a.root, serial: 'kiln-root', format: 'raw', readonly: true },
+        ...(this.opts.drives ?? []),
+        { file: xfer.file, serial: TRANSFER_DRIVE_SERIAL, format: 'raw', cache: 'unsafe' },
+      ],
       network: this.opts.network ?? false,
-      ports: { [SSH_PORT]: f('ssh.sock'), [DATA_PORT]: f('data.sock') },
+      ports: { [SSH_PORT]: f('ssh.sock'), [EXEC_PORT]: f('exec.sock'), [DATA_PORT]: f('data.sock') },
       consoleLog: f('console.log'),
       fwCfg: { 'opt/kiln/host_key': f('host_key'), 'opt/kiln/authorized_keys': f('authorized_keys'), 'opt/kiln/config': f('config') },
     };
@@ -147,18 +151,24 @@ export class ApplianceVm {
     });
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), deadlineMs);
+    const timedOut = (e: Error) => {
+      throw abort.signal.aborted ? new Error(`no answer from the guest within ${(deadlineMs / 1000).toFixed(0)}s`) : e;
+    };
+    // both lanes connect at once; each keeps what it got so a failure can close it
+    const ssh = Channel.open(cfg.ports[SSH_PORT]!, this.keys, deadlineMs, abort.signal).then((c) => (this.channel = c), timedOut);
+    const execd = ExecdClient.open(cfg.ports[EXEC_PORT]!, deadlineMs, abort.signal).then((c) => (this.execd = c), timedOut);
     try {
-      this.channel = await Promise.race([
-        Channel.open(cfg.ports[SSH_PORT]!, this.keys, deadlineMs, abort.signal).catch((e: Error) => {
-          throw abort.signal.aborted ? new Error(`no answer from the guest within ${(deadlineMs / 1000).toFixed(0)}s`) : e;
-        }),
-        died,
-      ]);
+      await Promise.race([Promise.all([ssh, execd]), died]);
+    } catch (e) {
+      abort.abort();
+      await Promise.allSettled([ssh, execd]);
+      throw e;
     } finally {
       clearTimeout(timer);
     }
     this.bootMs = performance.now() - this.bootStarted;
     this.data = new DataPort(cfg.ports[DATA_PORT]!);
+    this.transferDrive = xfer;
     this.state = 'ready';
   }
 
@@ -167,8 +177,13 @@ export class ApplianceVm {
     return this.ready().exec(command, opts);
   }
 
+  /** Run argv without a shell, with exactly `env`, in `cwd`. */
+  async execArgv(argv: string[], env: Record<string, string>, cwd?: string, opts?: ExecOptions): Promise<ExecResult> {
+    return this.ready().execArgv(argv, env, cwd, opts);
+  }
+
   async putTree(hostDir: string, guestDir: string): Promise<number> {
-    return putTree(this.ready(), this.data!, hostDir, guestDir);
+    return putTree(this.ready(), this.transferDrive!, hostDir, guestDir);
   }
 
   async getTree(guestDir: string, hostDir: string): Promise<number> {
@@ -183,18 +198,18 @@ export class ApplianceVm {
     return putFile(this.ready(), data, guestPath, mode);
   }
 
-  private ready(): Channel {
-    if (this.state !== 'ready' || !this.channel) throw new ApplianceError(`the appliance is ${this.state}, not ready`);
-    return this.channel;
+  private ready(): ExecdClient {
+    if (this.state !== 'ready' || !this.execd) throw new ApplianceError(`the appliance is ${this.state}, not ready`);
+    return this.execd;
   }
 
   /** Clean poweroff; a kill if the guest doesn't go within `timeoutMs`. Safe to call twice. */
   async shutdown(timeoutMs = 10_000): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return this.exited;
-    if (this.state === 'ready' && this.channel) {
+    if (this.state === 'ready' && this.execd) {
       this.state = 'stopping';
-      // the command never returns: the VM is gone before the SSH reply
-      void this.channel.exec('sync; busybox poweroff -f').catch(() => {});
+      // the command never returns: the VM is gone before the reply
+      void this.execd.exec('sync; busybox poweroff -f').catch(() => {});
       const gone = await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
       if (!gone) this.qemu?.kill('SIGKILL');
     }
@@ -206,6 +221,7 @@ export class ApplianceVm {
     if (this.state === 'stopped') return;
     this.state = 'stopping';
     this.channel?.close();
+    this.execd?.close();
     this.data?.close();
     this.qemu?.kill('SIGKILL');
     await this.exited.catch(() => {});

@@ -55,6 +55,9 @@ export const fastBootCmdline = [
   'i8042.dumbkbd',
   '8250.nr_uarts=1',
   'nokaslr',
+  // fixed addresses let TCG reuse its translations of shared libraries across processes:
+  // with ASLR every exec retranslates libc, and a fork+exec costs ~3x as much
+  'norandmaps',
 ];
 
 export function renderQemuArgs(c: VmConfig): string[] {

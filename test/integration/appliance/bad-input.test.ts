@@ -1,7 +1,7 @@
 // What the user sees when the machine is not as kiln needs it: one paragraph saying what
 // failed and what to do, exit status 1, no stack trace, nothing left running or behind.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,15 @@ describe('bad input', () => {
   it('a missing QEMU binary (KILN_QEMU)', () => {
     const r = kiln(['shell', '--', 'true'], { env: { KILN_QEMU: '/nonexistent' } });
     expectKilnError(r, /the QEMU binary \/nonexistent does not exist/, /apt-get install qemu-system-x86/);
+  });
+
+  it('a missing QEMU binary is reported before any appliance build (empty cache)', () => {
+    const cache = join(dir, 'no-appliance');
+    const r = kiln(['shell', '--qemu', '/nonexistent/qemu', '--', 'true'], { env: { KILN_CACHE_DIR: cache }, timeoutMs: 20_000 });
+    expectKilnError(r, /the QEMU binary \/nonexistent\/qemu does not exist/, /point --qemu/);
+    expect(r.stderr).not.toMatch(/resolving|unpacking/);
+    expect(r.ms).toBeLessThan(10_000);
+    expect(existsSync(join(cache, 'appliance'))).toBe(false);
   });
 
   it('a cached appliance whose kernel is missing', () => {

@@ -3,7 +3,7 @@
 // files moved into an ext4 drive in the guest and back, compared on both sides.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, linkSync, writeFileSync, chmodSync, chownSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, linkSync, writeFileSync, chmodSync, chownSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,48 @@ describe('the appliance under TCG', () => {
     expect(r.stdout).toBe('0\nhello\n');
   });
 
+  it('gives a command exactly the base environment, never what the host or SSH has', async () => {
+    const r = await vm.exec('env | LC_ALL=C sort');
+    expect(r.stdout).toBe('HOME=/root\nLOGNAME=root\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nPWD=/root\nSHELL=/bin/sh\nUSER=root\n');
+  });
+
+  it('starts a command with no signal ignored or blocked', async () => {
+    const r = await vm.exec(`awk '/^Sig(Ign|Blk)/ { print $1, $2 }' /proc/self/status`);
+    expect(r.stdout).toBe('SigBlk: 0000000000000000\nSigIgn: 0000000000000000\n');
+  });
+
+  it('runs argv without a shell, with exactly the given environment and cwd', async () => {
+    const r = await vm.execArgv(['/usr/bin/env'], { ONLY: 'this one', EMPTY: '' }, '/tmp');
+    expect(r).toMatchObject({ exitCode: 0, stdout: 'ONLY=this one\nEMPTY=\n' });
+    const pwd = await vm.execArgv(['/bin/pwd'], {}, '/usr/lib');
+    expect(pwd.stdout).toBe('/usr/lib\n');
+    const noDir = await vm.execArgv(['/bin/true'], {}, '/no/such/dir');
+    expect(noDir.exitCode).toBe(126);
+    expect(noDir.stderr).toMatch(/cannot change to \/no\/such\/dir/);
+    const noProg = await vm.execArgv(['/no/such/program'], {});
+    expect(noProg.exitCode).toBe(127);
+    expect(noProg.stderr).toMatch(/cannot run \/no\/such\/program/);
+  });
+
+  it('feeds a stdin much larger than the flow-control window, and copes with a command that never reads it', async () => {
+    const data = Buffer.alloc(8 * MB);
+    for (let i = 0; i < data.length; i += 4) data.writeUInt32LE(i, i);
+    const r = await vm.exec('sha256sum', { stdin: data });
+    expect(r.stdout.split(' ')[0]).toBe(createHash('sha256').update(data).digest('hex'));
+    const ignored = await vm.exec('echo did not read', { stdin: data });
+    expect(ignored).toMatchObject({ exitCode: 0, stdout: 'did not read\n' });
+  });
+
+  it('runs commands side by side, each with its own streams and status', async () => {
+    const rs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => vm.exec(`for j in 1 2 3; do echo out${i}.$j; echo err${i}.$j >&2; sleep 0.0${i}; done; exit ${i}`)));
+    rs.forEach((r, k) => {
+      const i = k + 1;
+      expect(r.exitCode).toBe(i);
+      expect(r.stdout).toBe(`out${i}.1\nout${i}.2\nout${i}.3\n`);
+      expect(r.stderr).toBe(`err${i}.1\nerr${i}.2\nerr${i}.3\n`);
+    });
+  });
+
   it('streams a 100 MB stdout without collecting it', async () => {
     const made = await vm.exec('head -c 104857600 /dev/urandom > /tmp/r && sha256sum /tmp/r');
     expect(made.exitCode).toBe(0);
@@ -94,6 +136,19 @@ describe('the appliance under TCG', () => {
 /** One line per entry: type, mode, owner, link target; size and link count of files; device numbers. */
 const listing = (root: string) => `cd ${root} && { find . -mindepth 1 -printf '%P|%y|%m|%U|%G|%l\\n'; find . -type f -printf '%P|size=%s|links=%n\\n'; find . \\( -type c -o -type b \\) -exec stat -c '%n|dev=%t,%T' {} + | sed 's,^\\./,,'; } | LC_ALL=C sort`;
 const sums = (root: string) => `cd ${root} && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum`;
+
+describe('the transfer drive', () => {
+  it('a put that fails in the guest says so, and the drive gives its blocks back either way', async () => {
+    const src = join(dir, 'small-tree');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), 'x'.repeat(100_000));
+    await expect(vm.putTree(src, '/etc/passwd/below-a-file')).rejects.toThrow(/unpacking into \/etc\/passwd\/below-a-file failed in the guest/);
+    expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
+    expect(await vm.putTree(src, '/tmp/small-tree')).toBeGreaterThan(100_000);
+    expect((await vm.exec('wc -c < /tmp/small-tree/f')).stdout.trim()).toBe('100000');
+    expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
+  });
+});
 
 describe.skipIf(!isRoot)('a ~200 MB tree with owners and special files, host -> guest -> host', () => {
   let src = '';

@@ -1,0 +1,82 @@
+// The builder's scratch directory in the store, .build-<pid>-XXXXXX: removed when the build
+// ends, when kiln is interrupted (SIGINT/SIGTERM/SIGHUP), and, for a build that was killed
+// outright (SIGKILL, power loss), by the next build once the owning process is gone.
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { onInterrupt } from '../signals.js';
+
+const PREFIX = '.build-';
+/** Scratch dirs of kilns that predate the pid in the name: stale once this old. */
+const LEGACY_STALE_MS = 6 * 3600_000;
+
+const live = new Set<string>();
+/** Scratch dirs being created: an interrupt waits for them, or mkdtemp would leave one. */
+const creating = new Set<Promise<string>>();
+let unregister: (() => void) | undefined;
+
+function hook(): void {
+  unregister ??= onInterrupt(async () => {
+    await Promise.allSettled([...creating]);
+    for (const d of live) rmSync(d, { recursive: true, force: true });
+    live.clear();
+  });
+}
+
+function unhookIfIdle(): void {
+  if (live.size > 0 || creating.size > 0) return;
+  unregister?.();
+  unregister = undefined;
+}
+
+export interface WorkDir {
+  path: string;
+  /** Remove it; safe to call twice. */
+  remove(): Promise<void>;
+}
+
+export async function makeWorkDir(store: string): Promise<WorkDir> {
+  hook();
+  const made = mkdtemp(join(store, `${PREFIX}${process.pid}-`)).then((p) => (live.add(p), p));
+  creating.add(made);
+  let path: string;
+  try {
+    path = await made;
+  } finally {
+    creating.delete(made);
+  }
+  return {
+    path,
+    remove: async () => {
+      live.delete(path);
+      unhookIfIdle();
+      await rm(path, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether process `pid` exists (another user's process counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** Remove scratch dirs whose build is gone; returns their names. */
+export async function removeStaleWorkDirs(store: string, now = Date.now()): Promise<string[]> {
+  const names = await readdir(store).catch(() => [] as string[]);
+  const stale: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(PREFIX)) continue;
+    const m = /^\.build-(\d+)-/.exec(name);
+    const dir = join(store, name);
+    const gone = m ? Number(m[1]) !== process.pid && !alive(Number(m[1])) : now - (await stat(dir).then((s) => s.mtimeMs, () => now)) > LEGACY_STALE_MS;
+    if (!gone) continue;
+    await rm(dir, { recursive: true, force: true });
+    stale.push(name);
+  }
+  return stale;
+}
