@@ -1,28 +1,31 @@
 // One build, step by step (DESIGN.md "The flow of one build"). Each step is a function;
 // this file only sequences them and owns the cleanup order.
-import { mkdir, mkdtemp, rename, rm, truncate, writeFile, readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rename, rm, truncate, writeFile, readFile } from 'node:fs/promises';
+import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildAppliance, defaultSources } from './appliance/builder.js';
 import { configFromEnv, defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, type Plan } from './blockdev/index.js';
-import { blockDeviceConfig, collectScripts, elementPathFromOptions, resolveElements, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from './elements/index.js';
+import { blockDeviceConfig, collectScripts, elementPathFromOptions, resolveElements, stageElements, stagedElementEnv, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from './elements/index.js';
 import { guestEnvironment, hostEnvironment, type DibSettings } from './env/dib.js';
 import { redactor, userEnvironment } from './env/envvar.js';
 import { KilnError, PhaseScriptError, UsageError } from './errors.js';
 import type { Logger } from './log.js';
 import type { BuildOptions } from './options.js';
 import { getFormat, imageBaseName, outputFileName, writeChecksums } from './outputs/index.js';
-import { attachTarget, measureTree, mountChroot, prepareDrives, releaseDrives, unmountChroot } from './phases/guest-steps.js';
+import { attachTarget, measureTree, mountChroot, prepareDrives, releaseDrives, unmountAllUnder, unmountChroot } from './phases/guest-steps.js';
 import { runGuestPhase, runHostPhase, type ScriptTiming } from './phases/runner.js';
 import { CHROOT_PATH, exportLines } from './phases/render.js';
 import { guestPaths, phaseTable } from './phases/table.js';
-import { cacheDir, packageRoot } from './paths.js';
+import { builtinElementsDir, cacheDir, packageRoot } from './paths.js';
 import { ApplianceVm } from './vm/appliance-vm.js';
 import { createQcow2, createSparse, tryLock } from './vm/disks.js';
 import type { DriveSpec } from './vm/qemu-args.js';
 import { buildLocalRepo, type LocalRepo } from './apt/local-repo.js';
-import { squashPackageInstalls, writePackageInstalls } from './elements/package-installs.js';
+import { writePackageInstalls } from './elements/package-installs.js';
+import { debianPackageSet } from './apt/package-set.js';
+import { seedAptArchives, upstreamRepoDefaults } from './apt/upstream-debootstrap.js';
 import { quote } from './env/quote.js';
+import { installGuestSudoShim, SUDO_SHIM } from './phases/sudo-shim.js';
 
 export interface BuildResult {
   outputs: string[];
@@ -47,6 +50,10 @@ interface Ctx {
   seed: string;
   /** The root filesystem type (it does not depend on the image size). */
   rootType: Plan['root']['type'];
+  /** The real mirror and release (the user's variables, before kiln points a debootstrap element at its local repository). */
+  sources: ReturnType<typeof realSources>;
+  /** Copy the local repository's debs into the target's apt archives before pre-install.d (another debootstrap element than kiln's). */
+  seedApt?: boolean;
 }
 
 const TARGET_VIRTUAL_BYTES = 1024 ** 4; // sparse; the image is the first DIB_IMAGE_SIZE bytes
@@ -110,6 +117,7 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
   const resolution = resolveElements({ names: o.elements, elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
   const scripts = collectScripts(resolution.elements, { excludeScripts: o.excludeScripts });
   const staged = stageHooks(resolution, work, { excludeScripts: o.excludeScripts });
+  const elementsCopy = stageElements(resolution.elements, join(work, 'elements'));
   // DIB's package-installs-squash, done here in TS: the target needs no python for it
   writePackageInstalls(staged.hooksPath, resolution.elements, { arch: o.arch });
   log.info(`elements: ${resolution.elements.map((e) => e.name).join(' ')}`);
@@ -124,14 +132,19 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
     arch: o.arch,
     imageElement: staged.imageElement,
     imageElementYaml: staged.imageElementYaml,
-    elementsPath: resolution.elementPaths.join(':'),
+    elementsPath: elementsCopy,
+    guest: { imageElementYaml: stagedElementEnv(resolution.elements, guestPaths.elements).IMAGE_ELEMENT_YAML, elementsPath: guestPaths.elements },
     offline: o.offline,
     debugTrace: o.debug,
     installType: o.installType,
     blockDevice: blockDeviceEnv(preview),
     user,
+    args: o.elements.join(' '),
+    secrets: o.secrets,
   };
-  return { o, log, work, base, settings, resolution, scripts, staged, redact: redactor(secrets), timings, scriptTimings: [], blockConfig, seed, rootType: preview.root.type };
+  const ctx: Ctx = { o, log, work, base, sources: realSources(user), settings, resolution, scripts, staged, redact: redactor(secrets), timings, scriptTimings: [], blockConfig, seed, rootType: preview.root.type };
+  upstreamDebootstrap(ctx);
+  return ctx;
 }
 
 async function chooseBlockConfig(resolution: Resolution, user: Record<string, string>): Promise<string> {
@@ -163,10 +176,13 @@ async function runExtraData(ctx: Ctx): Promise<void> {
   const extraTarget = join(ctx.work, 'extra-target');
   await mkdir(extraTarget, { recursive: true });
   if (scripts.length === 0) return;
+  // DIB runs root.d first, so extra-data.d finds a tree with /tmp (package-installs-squash writes there)
+  await mkdir(join(extraTarget, 'tmp'));
+  await chmod(join(extraTarget, 'tmp'), 0o1777);
   const shim = join(ctx.work, 'host-bin');
   await mkdir(shim, { recursive: true });
   // elements call sudo to write into TARGET_ROOT as DIB ran as root; here the tree is the user's
-  await writeFile(join(shim, 'sudo'), '#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in -E|-n|-H|-S|--preserve-env*) shift ;; -u|-g) shift 2 ;; --) shift; break ;; -*) shift ;; *) break ;; esac; done\nexec "$@"\n', { mode: 0o755 });
+  await writeFile(join(shim, 'sudo'), SUDO_SHIM, { mode: 0o755 });
   const imageCache = join(cacheDir(), 'image-cache');
   await mkdir(imageCache, { recursive: true });
   const env = hostEnvironment(ctx.settings, {
@@ -194,15 +210,12 @@ async function prefetchPackages(ctx: Ctx): Promise<LocalRepo | undefined> {
   const names = new Set(ctx.resolution.elements.map((e) => e.name));
   if (!names.has('debootstrap') || !names.has('debian-minimal')) return undefined;
   const u = ctx.settings.user;
-  const squashed = squashPackageInstalls(ctx.resolution.elements, { arch: ctx.o.arch });
-  const wanted = Object.values(squashed.phases).flatMap((p) => p.install.map((e) => e.pkg));
+  const real = ctx.sources;
+  const wanted = debianPackageSet(ctx.resolution.elements, { arch: ctx.o.arch, distro: { distro: 'debian', family: 'debian', release: real.suite }, isBuiltin });
   const include = (u.DIB_DEBOOTSTRAP_INCLUDE ?? 'systemd-sysv,ca-certificates').split(',');
   const repo = await buildLocalRepo(
     {
-      mirror: u.DIB_DISTRIBUTION_MIRROR ?? defaultSources.mirror,
-      securityMirror: u.DIB_DEBIAN_SECURITY_MIRROR ?? defaultSources.securityMirror,
-      suite: u.DIB_RELEASE ?? defaultSources.suite,
-      components: (u.DIB_DEBIAN_COMPONENTS ?? 'main').split(','),
+      ...real,
       keyring: u.DIB_APT_KEYRING ?? u.DIB_DEBIAN_KEYRING ?? defaultSources.keyring,
       arch: ctx.o.arch,
       packages: [...include, ...wanted, ...ctx.o.extraPackages],
@@ -213,6 +226,31 @@ async function prefetchPackages(ctx: Ctx): Promise<LocalRepo | undefined> {
   ctx.log.info(`local repository: ${repo.packages} packages, ${(repo.bytes / 1e6).toFixed(0)} MB, prepared on the host`);
   ctx.settings.user = { ...ctx.settings.user, KILN_LOCAL_REPO: guestPaths.repo };
   return repo;
+}
+
+/** The mirror, release and components the user's variables name (the local repository's source). */
+function realSources(u: Record<string, string>) {
+  return {
+    mirror: u.DIB_DISTRIBUTION_MIRROR ?? defaultSources.mirror,
+    securityMirror: u.DIB_DEBIAN_SECURITY_MIRROR ?? defaultSources.securityMirror,
+    suite: u.DIB_RELEASE ?? defaultSources.suite,
+    components: (u.DIB_DEBIAN_COMPONENTS ?? 'main').split(','),
+  };
+}
+
+function isBuiltin(e: { path: string }): boolean {
+  return e.path.startsWith(`${realpathSync(builtinElementsDir)}/`);
+}
+
+/** kiln's debootstrap element reads KILN_LOCAL_REPO; another one (DIB's) is pointed at the repository through its own variables. */
+function upstreamDebootstrap(ctx: Ctx): void {
+  const names = new Set(ctx.resolution.elements.map((e) => e.name));
+  const element = ctx.resolution.elements.find((e) => e.name === 'debootstrap');
+  if (!element || isBuiltin(element) || !names.has('debian-minimal')) return;
+  const defaults = upstreamRepoDefaults(ctx.settings.user, ctx.sources);
+  ctx.log.info(Object.keys(defaults).length ? `debootstrap element ${element.path}: pointed at kiln's local repository (${Object.keys(defaults).join(', ')})` : `DIB_DEBIAN_DISTRIBUTION_MIRROR is set: debootstrap uses it, not kiln's local repository`);
+  ctx.seedApt = true;
+  ctx.settings.user = { ...ctx.settings.user, ...defaults };
 }
 
 async function prepareDriveFiles(ctx: Ctx, repoImage?: string): Promise<{ specs: DriveSpec[]; target: string; release: () => void }> {
@@ -247,8 +285,10 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await timed(timings, log, 'prepare drives', () => guestExec(vm, 'preparing the scratch and helper drives', prepareDrives({ scratchSerial: 'kiln-scratch', cacheSerial: 'kiln-cache', repoSerial: 'KILN_LOCAL_REPO' in ctx.settings.user ? 'kiln-repo' : undefined })));
   await timed(timings, log, 'copy hooks in', async () => {
     await vm.putTree(ctx.staged.hooksPath, p.hooksPath);
+    await vm.putTree(ctx.settings.elementsPath, p.elements);
     const lib = join(packageRoot, 'dib-lib');
     if (existsSync(lib)) await vm.putTree(lib, p.lib);
+    await guestExec(vm, 'installing the sudo pass-through', installGuestSudoShim());
   });
   const phase = async (name: keyof typeof phaseTable) => {
     const spec = phaseTable[name];
@@ -271,6 +311,7 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await phase('root');
   if (existsSync(join(ctx.work, 'extra-target'))) await vm.putTree(join(ctx.work, 'extra-target'), p.mountPath);
   await guestExec(vm, 'mounting /proc, /sys and /dev in the target', mountChroot(p.mountPath));
+  if (ctx.seedApt) await guestExec(vm, 'seeding apt\'s archive cache from the local repository', seedAptArchives(p.mountPath));
   await phase('pre-install');
   await phase('install');
   if (o.extraPackages.length) {
@@ -280,6 +321,7 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await guestExec(vm, 'unmounting the target', unmountChroot(p.mountPath));
   await phase('post-root');
   await phase('block-device');
+  await guestExec(vm, 'unmounting what elements left mounted in the tree', unmountAllUnder(p.mountPath));
 
   // the block device: size from the finished tree (DIB's rule), then partition, mkfs, copy
   const treeKiB = Number((await guestExec(vm, 'measuring the tree', measureTree(p.mountPath))).trim());
