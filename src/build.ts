@@ -114,7 +114,9 @@ async function timed<T>(timings: Ctx['timings'], log: Logger, step: string, body
 
 async function prepareElements(o: BuildOptions, log: Logger, work: string, base: string, timings: Ctx['timings']): Promise<Ctx> {
   const elementPaths = elementPathFromOptions(o.elementPaths, process.env);
-  const resolution = resolveElements({ names: o.elements, elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
+  // ramdisk mode: the ramdisk element comes first, as ramdisk-image-create puts it
+  const names = o.ramdisk ? [o.ramdiskElement, ...o.elements.filter((e) => e !== o.ramdiskElement)] : o.elements;
+  const resolution = resolveElements({ names, elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
   const scripts = collectScripts(resolution.elements, { excludeScripts: o.excludeScripts });
   const staged = stageHooks(resolution, work, { excludeScripts: o.excludeScripts });
   const elementsCopy = stageElements(resolution.elements, join(work, 'elements'));
@@ -122,6 +124,7 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
   writePackageInstalls(staged.hooksPath, resolution.elements, { arch: o.arch });
   log.info(`elements: ${resolution.elements.map((e) => e.name).join(' ')}`);
   const user = userEnvironment(o.envvars, process.env, o.dibEnv);
+  if (o.ramdisk) user.RAMDISK_ELEMENT ??= o.ramdiskElement; // DIB's ramdisk-defaults exports it
   const secrets = Object.fromEntries(o.secrets.filter((k) => k in user).map((k) => [k, user[k]!]));
   const blockConfig = await chooseBlockConfig(resolution, user);
   // labels, fs type and mount points are known before the size: DIB exports them to every phase
@@ -189,7 +192,7 @@ async function runExtraData(ctx: Ctx): Promise<void> {
     hooks: ctx.staged.hooksPath,
     targetRoot: extraTarget,
     buildDir: ctx.work,
-    lib: join(packageRoot, 'dib-lib'),
+    lib: dibLib(ctx.o),
     imageCache,
     path: `${shim}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
     home: process.env.HOME ?? ctx.work,
@@ -286,7 +289,7 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await timed(timings, log, 'copy hooks in', async () => {
     await vm.putTree(ctx.staged.hooksPath, p.hooksPath);
     await vm.putTree(ctx.settings.elementsPath, p.elements);
-    const lib = join(packageRoot, 'dib-lib');
+    const lib = dibLib(o);
     if (existsSync(lib)) await vm.putTree(lib, p.lib);
     await guestExec(vm, 'installing the sudo pass-through', installGuestSudoShim());
   });
@@ -322,6 +325,16 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await phase('post-root');
   await phase('block-device');
   await guestExec(vm, 'unmounting what elements left mounted in the tree', unmountAllUnder(p.mountPath));
+  if (o.ramdisk) {
+    // no disk: the finalise phases run on the tree itself; the ramdisk element leaves the files
+    await guestExec(vm, 'mounting /proc, /sys and /dev in the target', mountChroot(p.mountPath));
+    await phase('pre-finalise');
+    await phase('finalise');
+    await guestExec(vm, 'unmounting the target', unmountChroot(p.mountPath));
+    await phase('cleanup');
+    await timed(timings, log, 'export', () => exportFromGuest(ctx, vm));
+    return 0;
+  }
 
   // the block device: size from the finished tree (DIB's rule), then partition, mkfs, copy
   const treeKiB = Number((await guestExec(vm, 'measuring the tree', measureTree(p.mountPath))).trim());
@@ -350,6 +363,11 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   return imageBytes;
 }
 
+/** $_LIB: -B's directory, else kiln's implementation of DIB's library. */
+function dibLib(o: BuildOptions): string {
+  return o.dibLib ?? join(packageRoot, 'dib-lib');
+}
+
 function minimumSize(o: BuildOptions, bytes: number): number {
   return o.imageSizeGB !== undefined ? bytes : Math.max(bytes, 256 * 1024 ** 2);
 }
@@ -367,12 +385,18 @@ async function exportFromGuest(ctx: Ctx, vm: ApplianceVm): Promise<void> {
   await mkdir(dotD, { recursive: true });
   if ((await vm.exec(`test -d ${quote(`${p.imageDir}/${name}.d`)}`)).exitCode === 0) await vm.getTree(`${p.imageDir}/${name}.d`, dotD);
   const ls = await vm.exec(`cd ${p.imageDir} && ls -1`);
-  const kernels = ls.stdout.split('\n').filter((l) => l === `${name}.vmlinuz` || l === `${name}.initrd`);
+  // ramdisk mode's NAME.kernel / NAME.initramfs (DIB's ramdisk-base names) go into NAME.d/
+  const ramdisk = [`${name}.kernel`, `${name}.initramfs`];
+  const kernels = ls.stdout.split('\n').filter((l) => l === `${name}.vmlinuz` || l === `${name}.initrd` || (ctx.o.ramdisk && ramdisk.includes(l)));
   if (kernels.length) {
     const dir = join(ctx.work, 'kernel');
     await vm.exec(`mkdir -p /run/kiln/kernel && cd ${p.imageDir} && cp ${kernels.map(quote).join(' ')} /run/kiln/kernel/`);
     await vm.getTree('/run/kiln/kernel', await mkdir(dir, { recursive: true }).then(() => dir));
-    for (const k of kernels) await rename(join(dir, k), `${dirname(ctx.base)}/${k}`);
+    for (const k of kernels) await rename(join(dir, k), ramdisk.includes(k) ? join(dotD, k) : `${dirname(ctx.base)}/${k}`);
+  }
+  if (ctx.o.ramdisk) {
+    const missing = ramdisk.filter((f) => !kernels.includes(f));
+    if (missing.length) throw new KilnError(`ramdisk mode: the ${ctx.o.ramdiskElement} element left no ${missing.join(' or ')} in the output directory (TMP_IMAGE_DIR or the working directory of cleanup.d)`, { hint: `check that ${ctx.o.ramdiskElement} builds a ramdisk (and that the tree has a kernel)` });
   }
 }
 
@@ -383,6 +407,7 @@ async function writeOutputs(ctx: Ctx, targetFile: string, imageBytes: number, ou
   await writeFile(join(dotD, 'dib_environment'), ctx.redact(Object.entries(guestEnvironment(ctx.settings, phaseTable.install)).map(([k, v]) => `${k}=${quote(v)}\n`).join('')));
   await writeFile(join(dotD, 'dib_arguments'), ctx.redact(ctx.o.elements.join(' ') + '\n'));
   outputs.push(dotD);
+  if (ctx.o.ramdisk) return; // the kernel and initramfs are in NAME.d; no disk image
   for (const f of ctx.o.formats) {
     const format = getFormat(f);
     const support = await format.supported();
