@@ -123,6 +123,8 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
   // DIB's package-installs-squash, done here in TS: the target needs no python for it
   writePackageInstalls(staged.hooksPath, resolution.elements, { arch: o.arch });
   log.info(`elements: ${resolution.elements.map((e) => e.name).join(' ')}`);
+  const inSet = new Set(resolution.elements.map((e) => e.name));
+  for (const ov of resolution.overrides.filter((x) => inSet.has(x.name))) log.info(`element ${ov.name}: using ${ov.used}, which hides ${ov.shadowed}`);
   const user = userEnvironment(o.envvars, process.env, o.dibEnv);
   if (o.ramdisk) user.RAMDISK_ELEMENT ??= o.ramdiskElement; // DIB's ramdisk-defaults exports it
   const secrets = Object.fromEntries(o.secrets.filter((k) => k in user).map((k) => [k, user[k]!]));
