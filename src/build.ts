@@ -138,7 +138,8 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
     imageElement: staged.imageElement,
     imageElementYaml: staged.imageElementYaml,
     elementsPath: elementsCopy,
-    guest: { imageElementYaml: stagedElementEnv(resolution.elements, guestPaths.elements).IMAGE_ELEMENT_YAML, elementsPath: guestPaths.elements },
+    imageElementArray: staged.imageElementArray,
+    guest: { ...guestElementEnv(resolution.elements), elementsPath: guestPaths.elements },
     offline: o.offline,
     debugTrace: o.debug,
     installType: o.installType,
@@ -365,6 +366,11 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   return imageBytes;
 }
 
+function guestElementEnv(elements: Resolution['elements']): { imageElementYaml: string; imageElementArray: string } {
+  const env = stagedElementEnv(elements, guestPaths.elements);
+  return { imageElementYaml: env.IMAGE_ELEMENT_YAML, imageElementArray: env.imageElementArray };
+}
+
 /** $_LIB: -B's directory, else kiln's implementation of DIB's library. */
 function dibLib(o: BuildOptions): string {
   return o.dibLib ?? join(packageRoot, 'dib-lib');
@@ -406,7 +412,7 @@ async function writeOutputs(ctx: Ctx, targetFile: string, imageBytes: number, ou
   await truncate(targetFile, imageBytes);
   const dotD = `${ctx.base}.d`;
   await mkdir(dotD, { recursive: true });
-  await writeFile(join(dotD, 'dib_environment'), ctx.redact(Object.entries(guestEnvironment(ctx.settings, phaseTable.install)).map(([k, v]) => `${k}=${quote(v)}\n`).join('')));
+  await writeFile(join(dotD, 'dib_environment'), ctx.redact(Object.entries(guestEnvironment(ctx.settings, phaseTable.install)).filter(([k]) => !k.startsWith('BASH_FUNC_')).map(([k, v]) => `${k}=${quote(v)}\n`).join('')));
   await writeFile(join(dotD, 'dib_arguments'), ctx.redact(ctx.o.elements.join(' ') + '\n'));
   outputs.push(dotD);
   if (ctx.o.ramdisk) return; // the kernel and initramfs are in NAME.d; no disk image

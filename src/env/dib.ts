@@ -10,8 +10,10 @@ export interface DibSettings {
   /** Host paths (extra-data.d runs on the host). */
   imageElementYaml: string;
   elementsPath: string;
+  /** get_image_element_array's "[name]=path ..." on the host. */
+  imageElementArray?: string;
   /** The same in the guest, where the elements are copied (stageElements): guest phases see these. */
-  guest?: { imageElementYaml: string; elementsPath: string };
+  guest?: { imageElementYaml: string; elementsPath: string; imageElementArray?: string };
   offline: boolean;
   debugTrace: number;
   installType: string;
@@ -36,6 +38,7 @@ export function guestEnvironment(s: DibSettings, phase: PhaseSpec): Record<strin
     DIB_IMAGE_CACHE: guestPaths.cache,
     _LIB: guestPaths.lib,
     ...(s.guest ? { IMAGE_ELEMENT_YAML: s.guest.imageElementYaml, ELEMENTS_PATH: s.guest.elementsPath } : {}),
+    ...imageElementFunction(s.guest?.imageElementArray ?? s.imageElementArray),
     HOME: '/root',
     PATH: `${GUEST_SHIM_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
   };
@@ -61,6 +64,7 @@ export function hostEnvironment(
     _LIB: paths.lib,
     HOME: paths.home,
     PATH: paths.path,
+    ...imageElementFunction(s.imageElementArray),
     ...s.user,
   };
 }
@@ -92,4 +96,16 @@ export function dibEnv(user: Readonly<Record<string, string>>, secrets: readonly
     .sort()
     .map((k) => `declare -x ${k}="${user[k]!.replace(/["\\$`]/g, '\\$&')}"`)
     .join('\n');
+}
+
+/** The name under which bash exports a function through the environment. */
+export const exportedFunction = (name: string) => `BASH_FUNC_${name}%%`;
+
+/**
+ * DIB's exported get_image_element_array (element-info --env): pkg-map's extra-data.d and
+ * others eval it. Carried as bash carries exported functions, BASH_FUNC_name%%.
+ */
+function imageElementFunction(array: string | undefined): Record<string, string> {
+  if (array === undefined) return {};
+  return { [exportedFunction('get_image_element_array')]: `() {  echo "${array.replace(/["$`\\]/g, '\\$&')}"\n}` };
 }

@@ -20,7 +20,11 @@ export const CHROOT_PATH = '/tmp/in_target.d/bin:$PATH:/usr/local/sbin:/usr/loca
 export function exportLines(env: Record<string, string>): string {
   return Object.keys(env)
     .sort()
-    .map((k) => `export ${k}=${quote(env[k]!)}\n`)
+    .map((k) => {
+      // an exported bash function (BASH_FUNC_name%%='() {...}'): defined and exported by name
+      const fn = /^BASH_FUNC_(\w+)%%$/.exec(k)?.[1];
+      return fn ? `${fn} ${env[k]!}\nexport -f ${fn}\n` : `export ${k}=${quote(env[k]!)}\n`;
+    })
     .join('');
 }
 

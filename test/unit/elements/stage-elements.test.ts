@@ -7,6 +7,8 @@ import { stageElements, stagedElementEnv } from '../../../src/elements/index.js'
 import { guestEnvironment, hostEnvironment, dibEnv, type DibSettings } from '../../../src/env/dib.js';
 import { phaseTable } from '../../../src/phases/table.js';
 import { unmountAllUnder } from '../../../src/phases/guest-steps.js';
+import { exportLines } from '../../../src/phases/render.js';
+import { execa } from 'execa';
 import { fixture } from './fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-stage-elements-'));
@@ -55,5 +57,26 @@ describe('the element set in each phase', () => {
 describe('unmountAllUnder', () => {
   it('unmounts mounts below the tree only, innermost first', () => {
     expect(unmountAllUnder('/kiln/build/mnt')).toContain("grep -E '^/kiln/build/mnt/' | sort -r");
+  });
+});
+
+describe('get_image_element_array in every phase', () => {
+  const base: DibSettings = {
+    imageName: 'img', arch: 'amd64', imageElement: 'a b', imageElementYaml: '', elementsPath: '/e', offline: false, debugTrace: 0, installType: 'source', blockDevice: {}, user: {},
+    imageElementArray: "[a]=/host/a [b]='/host/it'\\''s' ",
+    guest: { imageElementYaml: '', elementsPath: '/kiln/elements', imageElementArray: '[a]=/kiln/elements/a [b]=/kiln/elements/b ' },
+  };
+  const probe = 'eval declare -A m=($(get_image_element_array)); for k in "${!m[@]}"; do echo "$k=${m[$k]}"; done | sort';
+
+  it('on the host, through the environment as bash exports functions', async () => {
+    const env = hostEnvironment(base, { hooks: '/h', targetRoot: '/t', buildDir: '/b', lib: '/l', imageCache: '/c', path: '/usr/bin:/bin', home: '/tmp' });
+    const r = await execa('bash', ['-c', `bash -c '${probe}'`], { env, extendEnv: false });
+    expect(r.stdout).toBe("a=/host/a\nb=/host/it's");
+  });
+
+  it('in the guest, defined and exported by the rendered script', async () => {
+    const env = guestEnvironment(base, phaseTable.install);
+    const r = await execa('bash', ['-c', `${exportLines({ PATH: '/usr/bin:/bin', [Object.keys(env).find((k) => k.startsWith('BASH_FUNC_'))!]: env['BASH_FUNC_get_image_element_array%%']! })}bash -c '${probe}'`], { extendEnv: false });
+    expect(r.stdout).toBe('a=/kiln/elements/a\nb=/kiln/elements/b');
   });
 });
