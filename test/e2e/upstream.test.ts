@@ -41,7 +41,7 @@ describe.skipIf(!dib)(`kiln build with DIB's elements${dib ? '' : ` (${noDibReas
     const files = (await execa('tar', ['-tf', `${name}.tar`])).stdout.split('\n');
     expect(files).toContain('./usr/bin/tree');
     expect(files).toContain('./etc/kiln-packages');
-    expect(files).toContain('./etc/sudoers.d/devuser');
+    expect(files).toContain('./home/devuser/');
     const sources = (await execa('tar', ['-xOf', `${name}.tar`, './etc/apt/sources.list.d/default.list'])).stdout;
     expect(sources).toMatch(/^deb http:\/\/deb\.debian\.org\/debian bookworm main/);
     expect(readFileSync(`${name}.d/dib_environment`, 'utf8')).toContain('DIB_DISTRIBUTION_MIRROR=file:///kiln/repo');
