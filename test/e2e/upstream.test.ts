@@ -4,6 +4,10 @@
 // installs it; its install.d fails the build if the packages are missing). Runs after
 // debian.test.ts (vitest.config.ts orders the files), so the appliance and the host's
 // package downloads are warm; run alone, it is correct, only slower.
+// Opt-in (KILN_E2E_UPSTREAM=1) for now: on a shared 2-core TCG host the build spent >36 min
+// in package-installs' install.d (DIB installs the generic kernel, whose initramfs is built
+// under emulation) after ~22 min of root.d and pre-install.d; CI's budget has no room for it
+// until that is made cheaper (see docs/upstream-elements.md).
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,12 +20,15 @@ import { kiln, leftovers, repo, snapshotLeftovers } from './helpers.js';
 const ELEMENTS = ['debian-minimal', 'vm', 'devuser', 'cloud-init-datasources', 'dhcp-all-interfaces', 'growroot', 'kiln-packages'];
 
 const before = await snapshotLeftovers();
-const out = mkdtempSync(join(tmpdir(), 'kiln-e2e-upstream-'));
-const name = join(out, 'up');
+let out = '';
+let name = '';
 let build: Awaited<ReturnType<typeof kiln>>;
 
-describe.skipIf(!dib)(`kiln build with DIB's elements${dib ? '' : ` (${noDibReason})`}`, () => {
+const why = !dib ? ` (${noDibReason})` : !process.env.KILN_E2E_UPSTREAM ? ' (set KILN_E2E_UPSTREAM=1 to run it)' : '';
+describe.skipIf(why !== '')(`kiln build with DIB's elements${why}`, () => {
   beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'kiln-e2e-upstream-'));
+    name = join(out, 'up');
     const t0 = performance.now();
     build = await kiln(['build', '-p', dib!.elementsDir, '-p', join(repo, 'test/fixtures/elements/upstream'), '-o', name, '-t', 'qcow2,tar', '--logfile', join(out, 'build.log'), ...ELEMENTS]);
     console.log(`build of DIB's ${ELEMENTS.join(' ')}: ${((performance.now() - t0) / 1000).toFixed(0)}s`);
