@@ -1,33 +1,36 @@
 // One build, step by step (DESIGN.md "The flow of one build"). Each step is a function;
 // this file only sequences them and owns the cleanup order.
-import { mkdir, mkdtemp, rename, rm, truncate, writeFile, readFile } from 'node:fs/promises';
-import { existsSync, rmSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rename, rm, truncate, writeFile, readFile } from 'node:fs/promises';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildAppliance, defaultSources } from './appliance/builder.js';
 import { configFromEnv, defaultConfig, planFromYaml, blockDeviceEnv, dibImageSize, renderPartitionScript, renderMkfsScript, renderMountScript, renderUnmountScript, renderWriteFstabScript, canPopulateRoot, type Plan } from './blockdev/index.js';
-import { blockDeviceConfig, collectScripts, elementPathFromOptions, resolveElements, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from './elements/index.js';
+import { blockDeviceConfig, collectScripts, elementPathFromOptions, resolveElements, stageElements, stagedElementEnv, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from './elements/index.js';
 import { guestEnvironment, hostEnvironment, type DibSettings } from './env/dib.js';
 import { redactor, userEnvironment } from './env/envvar.js';
 import { KilnError, PhaseScriptError, UsageError } from './errors.js';
 import type { Logger } from './log.js';
 import type { BuildOptions } from './options.js';
 import { getFormat, imageBaseName, outputFileName, writeChecksums } from './outputs/index.js';
-import { attachTarget, measureTree, mountChroot, prepareDrives, releaseDrives, unmountChroot } from './phases/guest-steps.js';
+import { attachTarget, measureTree, mountChroot, prepareDrives, releaseDrives, unmountAllUnder, unmountChroot } from './phases/guest-steps.js';
 import { runGuestPhase, runHostPhase, type ScriptTiming } from './phases/runner.js';
 import { CHROOT_PATH, exportLines } from './phases/render.js';
 import { guestPaths, phaseTable } from './phases/table.js';
-import { cacheDir, kilnVersion, packageRoot } from './paths.js';
+import { builtinElementsDir, cacheDir, kilnVersion, packageRoot } from './paths.js';
 import { elementDigest, installedPackages, renderManifest, type BuildManifest } from './outputs/manifest.js';
 import type { ApplianceManifest } from './appliance/store.js';
 import { ApplianceVm } from './vm/appliance-vm.js';
 import { createQcow2, createSparse, lockOwner, tryLock } from './vm/disks.js';
 import type { DriveSpec } from './vm/qemu-args.js';
 import { buildLocalRepo, type LocalRepo } from './apt/local-repo.js';
-import { squashPackageInstalls, writePackageInstalls } from './elements/package-installs.js';
+import { writePackageInstalls } from './elements/package-installs.js';
+import { debianPackageSet } from './apt/package-set.js';
+import { seedAptArchives, upstreamRepoDefaults } from './apt/upstream-debootstrap.js';
 import { quote } from './env/quote.js';
 import { onInterrupt } from './signals.js';
 import { partialDir } from './outputs/atomic.js';
 import { mountSquash, normaliseTree, onePassRootScript, reproducibleTarArgs, squashTree } from './phases/reproducible.js';
+import { installGuestSudoShim, SUDO_SHIM } from './phases/sudo-shim.js';
 
 export interface BuildResult {
   outputs: string[];
@@ -57,6 +60,10 @@ interface Ctx {
   targetDevice?: string;
   /** The image's dpkg status file, read before the image is unmounted (for the manifest). */
   dpkgStatus?: string;
+  /** The real mirror and release (the user's variables, before kiln points a debootstrap element at its local repository). */
+  sources: ReturnType<typeof realSources>;
+  /** Copy the local repository's debs into the target's apt archives before pre-install.d (another debootstrap element than kiln's). */
+  seedApt?: boolean;
 }
 
 const TARGET_VIRTUAL_BYTES = 1024 ** 4; // sparse; the image is the first DIB_IMAGE_SIZE bytes
@@ -128,13 +135,19 @@ async function timed<T>(timings: Ctx['timings'], log: Logger, step: string, body
 
 async function prepareElements(o: BuildOptions, log: Logger, work: string, base: string, timings: Ctx['timings']): Promise<Ctx> {
   const elementPaths = elementPathFromOptions(o.elementPaths, process.env);
-  const resolution = resolveElements({ names: o.elements, elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
+  // ramdisk mode: the ramdisk element comes first, as ramdisk-image-create puts it
+  const names = o.ramdisk ? [o.ramdiskElement, ...o.elements.filter((e) => e !== o.ramdiskElement)] : o.elements;
+  const resolution = resolveElements({ names, elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
   const scripts = collectScripts(resolution.elements, { excludeScripts: o.excludeScripts });
   const staged = stageHooks(resolution, work, { excludeScripts: o.excludeScripts });
+  const elementsCopy = stageElements(resolution.elements, join(work, 'elements'));
   // DIB's package-installs-squash, done here in TS: the target needs no python for it
   writePackageInstalls(staged.hooksPath, resolution.elements, { arch: o.arch });
   log.info(`elements: ${resolution.elements.map((e) => e.name).join(' ')}`);
+  const inSet = new Set(resolution.elements.map((e) => e.name));
+  for (const ov of resolution.overrides.filter((x) => inSet.has(x.name))) log.info(`element ${ov.name}: using ${ov.used}, which hides ${ov.shadowed}`);
   const user = userEnvironment(o.envvars, process.env, o.dibEnv);
+  if (o.ramdisk) user.RAMDISK_ELEMENT ??= o.ramdiskElement; // DIB's ramdisk-defaults exports it
   const secrets = Object.fromEntries(o.secrets.filter((k) => k in user).map((k) => [k, user[k]!]));
   const blockConfig = await chooseBlockConfig(resolution, user);
   // labels, fs type and mount points are known before the size: DIB exports them to every phase
@@ -145,15 +158,21 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
     arch: o.arch,
     imageElement: staged.imageElement,
     imageElementYaml: staged.imageElementYaml,
-    elementsPath: resolution.elementPaths.join(':'),
+    elementsPath: elementsCopy,
+    imageElementArray: staged.imageElementArray,
+    guest: { ...guestElementEnv(resolution.elements), elementsPath: guestPaths.elements },
     offline: o.offline,
     sourceDateEpoch: o.sourceDateEpoch,
     debugTrace: o.debug,
     installType: o.installType,
     blockDevice: blockDeviceEnv(preview),
     user,
+    args: o.elements.join(' '),
+    secrets: o.secrets,
   };
-  return { o, log, work, base, settings, resolution, scripts, staged, redact: redactor(secrets), timings, scriptTimings: [], blockConfig, seed, rootType: preview.root.type };
+  const ctx: Ctx = { o, log, work, base, sources: realSources(user), settings, resolution, scripts, staged, redact: redactor(secrets), timings, scriptTimings: [], blockConfig, seed, rootType: preview.root.type };
+  upstreamDebootstrap(ctx);
+  return ctx;
 }
 
 async function chooseBlockConfig(resolution: Resolution, user: Record<string, string>): Promise<string> {
@@ -185,17 +204,20 @@ async function runExtraData(ctx: Ctx): Promise<void> {
   const extraTarget = join(ctx.work, 'extra-target');
   await mkdir(extraTarget, { recursive: true });
   if (scripts.length === 0) return;
+  // DIB runs root.d first, so extra-data.d finds a tree with /tmp (package-installs-squash writes there)
+  await mkdir(join(extraTarget, 'tmp'));
+  await chmod(join(extraTarget, 'tmp'), 0o1777);
   const shim = join(ctx.work, 'host-bin');
   await mkdir(shim, { recursive: true });
   // elements call sudo to write into TARGET_ROOT as DIB ran as root; here the tree is the user's
-  await writeFile(join(shim, 'sudo'), '#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in -E|-n|-H|-S|--preserve-env*) shift ;; -u|-g) shift 2 ;; --) shift; break ;; -*) shift ;; *) break ;; esac; done\nexec "$@"\n', { mode: 0o755 });
+  await writeFile(join(shim, 'sudo'), SUDO_SHIM, { mode: 0o755 });
   const imageCache = join(cacheDir(), 'image-cache');
   await mkdir(imageCache, { recursive: true });
   const env = hostEnvironment(ctx.settings, {
     hooks: ctx.staged.hooksPath,
     targetRoot: extraTarget,
     buildDir: ctx.work,
-    lib: join(packageRoot, 'dib-lib'),
+    lib: dibLib(ctx.o),
     imageCache,
     path: `${shim}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
     home: process.env.HOME ?? ctx.work,
@@ -216,15 +238,12 @@ async function prefetchPackages(ctx: Ctx): Promise<LocalRepo | undefined> {
   const names = new Set(ctx.resolution.elements.map((e) => e.name));
   if (!names.has('debootstrap') || !names.has('debian-minimal')) return undefined;
   const u = ctx.settings.user;
-  const squashed = squashPackageInstalls(ctx.resolution.elements, { arch: ctx.o.arch });
-  const wanted = Object.values(squashed.phases).flatMap((p) => p.install.map((e) => e.pkg));
+  const real = ctx.sources;
+  const wanted = debianPackageSet(ctx.resolution.elements, { arch: ctx.o.arch, distro: { distro: 'debian', family: 'debian', release: real.suite }, isBuiltin });
   const include = (u.DIB_DEBOOTSTRAP_INCLUDE ?? 'systemd-sysv,ca-certificates').split(',');
   const repo = await buildLocalRepo(
     {
-      mirror: u.DIB_DISTRIBUTION_MIRROR ?? defaultSources.mirror,
-      securityMirror: u.DIB_DEBIAN_SECURITY_MIRROR ?? defaultSources.securityMirror,
-      suite: u.DIB_RELEASE ?? defaultSources.suite,
-      components: (u.DIB_DEBIAN_COMPONENTS ?? 'main').split(','),
+      ...real,
       keyring: u.DIB_APT_KEYRING ?? u.DIB_DEBIAN_KEYRING ?? defaultSources.keyring,
       arch: ctx.o.arch,
       packages: [...include, ...wanted, ...ctx.o.extraPackages],
@@ -235,6 +254,31 @@ async function prefetchPackages(ctx: Ctx): Promise<LocalRepo | undefined> {
   ctx.log.info(`local repository: ${repo.packages} packages, ${(repo.bytes / 1e6).toFixed(0)} MB, prepared on the host`);
   ctx.settings.user = { ...ctx.settings.user, KILN_LOCAL_REPO: guestPaths.repo };
   return repo;
+}
+
+/** The mirror, release and components the user's variables name (the local repository's source). */
+function realSources(u: Record<string, string>) {
+  return {
+    mirror: u.DIB_DISTRIBUTION_MIRROR ?? defaultSources.mirror,
+    securityMirror: u.DIB_DEBIAN_SECURITY_MIRROR ?? defaultSources.securityMirror,
+    suite: u.DIB_RELEASE ?? defaultSources.suite,
+    components: (u.DIB_DEBIAN_COMPONENTS ?? 'main').split(','),
+  };
+}
+
+function isBuiltin(e: { path: string }): boolean {
+  return e.path.startsWith(`${realpathSync(builtinElementsDir)}/`);
+}
+
+/** kiln's debootstrap element reads KILN_LOCAL_REPO; another one (DIB's) is pointed at the repository through its own variables. */
+function upstreamDebootstrap(ctx: Ctx): void {
+  const names = new Set(ctx.resolution.elements.map((e) => e.name));
+  const element = ctx.resolution.elements.find((e) => e.name === 'debootstrap');
+  if (!element || isBuiltin(element) || !names.has('debian-minimal')) return;
+  const defaults = upstreamRepoDefaults(ctx.settings.user, ctx.sources);
+  ctx.log.info(Object.keys(defaults).length ? `debootstrap element ${element.path}: pointed at kiln's local repository (${Object.keys(defaults).join(', ')})` : `DIB_DEBIAN_DISTRIBUTION_MIRROR is set: debootstrap uses it, not kiln's local repository`);
+  ctx.seedApt = true;
+  ctx.settings.user = { ...ctx.settings.user, ...defaults };
 }
 
 /**
@@ -283,8 +327,10 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await timed(timings, log, 'prepare drives', () => guestExec(vm, 'preparing the scratch and helper drives', prepareDrives({ scratchSerial: 'kiln-scratch', cacheSerial: 'kiln-cache', repoSerial: 'KILN_LOCAL_REPO' in ctx.settings.user ? 'kiln-repo' : undefined })));
   await timed(timings, log, 'copy hooks in', async () => {
     await vm.putTree(ctx.staged.hooksPath, p.hooksPath);
-    const lib = join(packageRoot, 'dib-lib');
+    await vm.putTree(ctx.settings.elementsPath, p.elements);
+    const lib = dibLib(o);
     if (existsSync(lib)) await vm.putTree(lib, p.lib);
+    await guestExec(vm, 'installing the sudo pass-through', installGuestSudoShim());
   });
   const phase = async (name: keyof typeof phaseTable) => {
     const spec = phaseTable[name];
@@ -307,6 +353,7 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await phase('root');
   if (existsSync(join(ctx.work, 'extra-target'))) await vm.putTree(join(ctx.work, 'extra-target'), p.mountPath);
   await guestExec(vm, 'mounting /proc, /sys and /dev in the target', mountChroot(p.mountPath));
+  if (ctx.seedApt) await guestExec(vm, 'seeding apt\'s archive cache from the local repository', seedAptArchives(p.mountPath));
   await phase('pre-install');
   await phase('install');
   if (o.extraPackages.length) {
@@ -316,6 +363,17 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await guestExec(vm, 'unmounting the target', unmountChroot(p.mountPath));
   await phase('post-root');
   await phase('block-device');
+  await guestExec(vm, 'unmounting what elements left mounted in the tree', unmountAllUnder(p.mountPath));
+  if (o.ramdisk) {
+    // no disk: the finalise phases run on the tree itself; the ramdisk element leaves the files
+    await guestExec(vm, 'mounting /proc, /sys and /dev in the target', mountChroot(p.mountPath));
+    await phase('pre-finalise');
+    await phase('finalise');
+    await guestExec(vm, 'unmounting the target', unmountChroot(p.mountPath));
+    await phase('cleanup');
+    await timed(timings, log, 'export', () => exportFromGuest(ctx, vm, p.mountPath));
+    return 0;
+  }
 
   // the block device: size from the finished tree (DIB's rule), then partition, mkfs, copy
   const treeKiB = Number((await guestExec(vm, 'measuring the tree', measureTree(p.mountPath))).trim());
@@ -368,6 +426,16 @@ async function rewriteOnePass(ctx: Ctx, vm: ApplianceVm, plan: Plan, epoch: numb
   return p.builtPath;
 }
 
+function guestElementEnv(elements: Resolution['elements']): { imageElementYaml: string; imageElementArray: string } {
+  const env = stagedElementEnv(elements, guestPaths.elements);
+  return { imageElementYaml: env.IMAGE_ELEMENT_YAML, imageElementArray: env.imageElementArray };
+}
+
+/** $_LIB: -B's directory, else kiln's implementation of DIB's library. */
+function dibLib(o: BuildOptions): string {
+  return o.dibLib ?? join(packageRoot, 'dib-lib');
+}
+
 function minimumSize(o: BuildOptions, bytes: number): number {
   return o.imageSizeGB !== undefined ? bytes : Math.max(bytes, 256 * 1024 ** 2);
 }
@@ -388,12 +456,18 @@ async function exportFromGuest(ctx: Ctx, vm: ApplianceVm, tree: string): Promise
   await mkdir(dotD, { recursive: true });
   if ((await vm.exec(`test -d ${quote(`${p.imageDir}/${name}.d`)}`)).exitCode === 0) await vm.getTree(`${p.imageDir}/${name}.d`, dotD);
   const ls = await vm.exec(`cd ${p.imageDir} && ls -1`);
-  const kernels = ls.stdout.split('\n').filter((l) => l === `${name}.vmlinuz` || l === `${name}.initrd`);
+  // ramdisk mode's NAME.kernel / NAME.initramfs (DIB's ramdisk-base names) go into NAME.d/
+  const ramdisk = [`${name}.kernel`, `${name}.initramfs`];
+  const kernels = ls.stdout.split('\n').filter((l) => l === `${name}.vmlinuz` || l === `${name}.initrd` || (ctx.o.ramdisk && ramdisk.includes(l)));
   if (kernels.length) {
     const dir = join(ctx.work, 'kernel');
     await vm.exec(`mkdir -p /run/kiln/kernel && cd ${p.imageDir} && cp ${kernels.map(quote).join(' ')} /run/kiln/kernel/`);
     await vm.getTree('/run/kiln/kernel', await mkdir(dir, { recursive: true }).then(() => dir));
-    for (const k of kernels) await rename(join(dir, k), `${dirname(ctx.base)}/${k}`);
+    for (const k of kernels) await rename(join(dir, k), ramdisk.includes(k) ? join(dotD, k) : `${dirname(ctx.base)}/${k}`);
+  }
+  if (ctx.o.ramdisk) {
+    const missing = ramdisk.filter((f) => !kernels.includes(f));
+    if (missing.length) throw new KilnError(`ramdisk mode: the ${ctx.o.ramdiskElement} element left no ${missing.join(' or ')} in the output directory (TMP_IMAGE_DIR or the working directory of cleanup.d)`, { hint: `check that ${ctx.o.ramdiskElement} builds a ramdisk (and that the tree has a kernel)` });
   }
 }
 
@@ -401,10 +475,11 @@ async function writeOutputs(ctx: Ctx, targetFile: string, imageBytes: number, ou
   await truncate(targetFile, imageBytes);
   const dotD = `${ctx.base}.d`;
   await mkdir(dotD, { recursive: true });
-  await writeFile(join(dotD, 'dib_environment'), ctx.redact(Object.entries(guestEnvironment(ctx.settings, phaseTable.install)).map(([k, v]) => `${k}=${quote(v)}\n`).join('')));
+  await writeFile(join(dotD, 'dib_environment'), ctx.redact(Object.entries(guestEnvironment(ctx.settings, phaseTable.install)).filter(([k]) => !k.startsWith('BASH_FUNC_')).map(([k, v]) => `${k}=${quote(v)}\n`).join('')));
   await writeFile(join(dotD, 'dib_arguments'), ctx.redact(ctx.o.elements.join(' ') + '\n'));
   await writeFile(join(dotD, 'kiln-manifest.json'), renderManifest(buildManifest(ctx)));
   outputs.push(dotD);
+  if (ctx.o.ramdisk) return; // the kernel and initramfs are in NAME.d; no disk image
   for (const f of ctx.o.formats) {
     const format = getFormat(f);
     const support = await format.supported();

@@ -1,4 +1,6 @@
 // BuildOptions: what a build needs, validated, from kiln's / virt-dib's / DIB's spellings.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { parseEnvvar, type EnvvarSpec } from './env/envvar.js';
 import { formatNames, getFormat } from './outputs/index.js';
@@ -41,6 +43,11 @@ export interface BuildOptions {
   seed?: string;
   sourceDateEpoch?: number;
   dockerTarget?: string;
+  /** -B/--dib-lib: a real DIB lib dir for $_LIB instead of kiln's dib-lib/. */
+  dibLib?: string;
+  /** --ramdisk: ramdisk-image-create's mode: ramdiskElement added, NAME.kernel + NAME.initramfs instead of a disk image. */
+  ramdisk: boolean;
+  ramdiskElement: string;
 }
 
 /** Raw commander values (strings, arrays, booleans) -> BuildOptions, or a UsageError naming the option. */
@@ -100,7 +107,21 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     seed: str('seed'),
     sourceDateEpoch: epoch ? num(epoch, 'SOURCE_DATE_EPOCH') : undefined,
     dockerTarget: str('dockerTarget'),
+    dibLib: str('dibLib') ? dibLibDir(str('dibLib')!) : undefined,
+    ramdisk: !!o.ramdisk || str('ramdiskElement') !== undefined,
+    ramdiskElement: str('ramdiskElement') ?? 'ramdisk',
   };
+}
+
+/** -B DIR: a directory with DIB's shell library (common-functions, die, ...), absolute. */
+export function dibLibDir(dir: string): string {
+  const abs = resolve(dir);
+  if (!existsSync(join(abs, 'common-functions')) || !existsSync(join(abs, 'die'))) {
+    throw new UsageError(`-B/--dib-lib ${dir}: no DIB library there (common-functions and die are missing)`, {
+      hint: "give diskimage-builder's lib directory, e.g. /usr/lib/python3/dist-packages/diskimage_builder/lib",
+    });
+  }
+  return abs;
 }
 
 /** "2", "2G", "2048M", "10GB" -> GB. */

@@ -45,6 +45,9 @@ export function buildCommand(name = 'build'): Command {
     .option('--seed <SEED>', 'derive filesystem UUIDs, hash seeds and partition GUIDs from this (reproducible builds)')
     .option('--source-date-epoch <SECONDS>', 'clamp timestamps (default: SOURCE_DATE_EPOCH)')
     .option('--docker-target <REPO:TAG>', 'tag of the docker output (default NAME:latest)')
+    .option('-B, --dib-lib <DIR>', "use this DIB lib directory for $_LIB (e.g. diskimage_builder/lib) instead of kiln's own")
+    .option('--ramdisk', 'ramdisk mode (ramdisk-image-create): NAME.d/NAME.kernel and NAME.d/NAME.initramfs, no disk image')
+    .option('--ramdisk-element <ELEMENT>', 'the element that builds the ramdisk (default ramdisk; dracut-ramdisk); implies --ramdisk')
     .addOption(new Option('--break <POINT>', 'open a shell in the appliance at before-PHASE, after-PHASE or after-error (also break= in the environment)'))
     .option('--machine-readable', 'one JSON event per line on stderr (for CI)')
     .addHelpText(

@@ -1,24 +1,65 @@
-// `kiln dib`: disk-image-create's own spellings, so an existing script switches by changing
-// one word. Differences from `kiln build`: -p is a package list, and DIB_* variables of the
-// environment are passed to elements as disk-image-create passes them.
+// `kiln dib` and `kiln ramdisk`: disk-image-create's and ramdisk-image-create's own
+// spellings, so an existing script switches by changing one word. Differences from
+// `kiln build`: -p is a package list, and DIB_* variables of the environment are passed to
+// elements as disk-image-create passes them. ramdisk-image-create is disk-image-create in
+// ramdisk mode (DIB 3.13 tells them apart by the script's name): no -n, no -p, the
+// --ramdisk-element (default ramdisk) added, a kernel and an initramfs instead of an image.
 import { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import { buildCommand } from './build.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export function register(program: Command): void {
-  const build = buildCommand('dib-internal');
-  program
-    .command('dib')
-    .description("disk-image-create compatible: DIB's options and environment (DIB_* passed through), -p is a package list")
+type Raw = Record<string, string | string[] | boolean | undefined>;
+
+/** DIB's options -> `kiln build` argv (pure; tested as data). */
+export function dibArgv(elements: string[], o: Raw, mode: 'disk' | 'ramdisk'): string[] {
+  const argv = ['--dib-env'];
+  const pass = (flag: string, v: unknown) => {
+    if (typeof v === 'string') argv.push(flag, v);
+    else if (v === true) argv.push(flag);
+  };
+  pass('-a', o.a);
+  pass('-o', o.o ?? 'image');
+  pass('-t', o.t);
+  pass('-x', o.x);
+  if (o.u) argv.push('-u');
+  if (mode === 'disk') {
+    pass('-n', o.n);
+    for (const p of (o.p as string[] | undefined) ?? []) argv.push('--extra-packages', p);
+  } else {
+    if (o.n || o.p) throw new UsageError('ramdisk-image-create has no -n or -p', { hint: 'use kiln build --ramdisk for those' });
+    argv.push('--ramdisk');
+    pass('--ramdisk-element', o.ramdiskElement);
+  }
+  pass('--image-size', o.imageSize);
+  pass('--image-extra-size', o.imageExtraSize);
+  pass('--mkfs-options', o.mkfsOptions);
+  pass('--qemu-img-options', o.qemuImgOptions);
+  pass('--root-label', o.rootLabel);
+  pass('--install-type', o.installType);
+  pass('--docker-target', o.dockerTarget);
+  pass('--checksum', o.checksum);
+  pass('--offline', o.offline);
+  pass('--logfile', o.logfile);
+  pass('--dib-lib', o.dibLib);
+  return [...argv, ...elements];
+}
+
+function dibCommand(name: 'dib' | 'ramdisk', description: string): Command {
+  const build = buildCommand(`${name}-internal`);
+  const cmd = new Command(name)
+    .description(description)
     .argument('<element...>')
     .option('-a <ARCH>', 'architecture')
     .option('-o <NAME>', 'image name')
     .option('-t <TYPES>', 'image types, comma separated')
     .option('-x', 'trace')
-    .option('-u', 'uncompressed qcow2')
-    .option('-n', 'skip the base element')
-    .option('-p <PACKAGES>', 'extra packages, comma separated', collect)
+    .option('-u', 'uncompressed qcow2');
+  if (name === 'dib') {
+    cmd.option('-n', 'skip the base element').option('-p <PACKAGES>', 'extra packages, comma separated', collect);
+  }
+  return cmd
     .option('--image-size <SIZE>')
     .option('--image-extra-size <SIZE>')
     .option('--mkfs-options <OPTS>')
@@ -26,35 +67,20 @@ export function register(program: Command): void {
     .option('--root-label <LABEL>')
     .option('--install-type <TYPE>')
     .option('--docker-target <TARGET>')
+    .option('--ramdisk-element <ELEMENT>', 'the element that builds the ramdisk (ramdisk mode only, as DIB)')
     .option('--checksum')
     .option('--offline')
     .option('--logfile <FILE>')
+    .option('-B, --dib-lib <DIR>', "kiln: use this DIB lib directory for $_LIB instead of kiln's own")
     .option('--no-tmpfs', 'accepted for compatibility (the build runs in the appliance)')
     .option('--min-tmpfs <GB>', 'accepted for compatibility')
     .option('--image-cache <DIR>', 'accepted for compatibility (kiln caches on its helper drive)')
-    .action(async (elements: string[], o: Record<string, string | string[] | boolean | undefined>) => {
-      const argv = ['--dib-env'];
-      const pass = (flag: string, v: unknown) => {
-        if (typeof v === 'string') argv.push(flag, v);
-        else if (v === true) argv.push(flag);
-      };
-      pass('-a', o.a);
-      pass('-o', o.o ?? 'image');
-      pass('-t', o.t);
-      pass('-x', o.x);
-      if (o.u) argv.push('-u');
-      pass('-n', o.n);
-      for (const p of (o.p as string[] | undefined) ?? []) argv.push('--extra-packages', p);
-      pass('--image-size', o.imageSize);
-      pass('--image-extra-size', o.imageExtraSize);
-      pass('--mkfs-options', o.mkfsOptions);
-      pass('--qemu-img-options', o.qemuImgOptions);
-      pass('--root-label', o.rootLabel);
-      pass('--install-type', o.installType);
-      pass('--docker-target', o.dockerTarget);
-      pass('--checksum', o.checksum);
-      pass('--offline', o.offline);
-      pass('--logfile', o.logfile);
-      await build.parseAsync([...argv, ...elements], { from: 'user' });
+    .action(async (elements: string[], o: Raw) => {
+      await build.parseAsync(dibArgv(elements, o, name === 'dib' ? 'disk' : 'ramdisk'), { from: 'user' });
     });
+}
+
+export function register(program: Command): void {
+  program.addCommand(dibCommand('dib', "disk-image-create compatible: DIB's options and environment (DIB_* passed through), -p is a package list"));
+  program.addCommand(dibCommand('ramdisk', 'ramdisk-image-create compatible: a kernel and an initramfs (NAME.d/NAME.kernel, NAME.d/NAME.initramfs)'));
 }

@@ -50,6 +50,7 @@ export {
   type CollectOptions,
 } from './scripts.js';
 export { stageHooks, type StagedHooks, type StageOptions, type ReplacedHookFile } from './stage.js';
+export { stageElements, stagedElementEnv } from './stage-elements.js';
 export { imageElementEnv, renderElementEnv, type ImageElementEnv } from './env.js';
 export { elementDataFiles, blockDeviceConfig, type ElementDataFile, type DataFileKind } from './files.js';
 export { runPartsOrder, environmentOrder, byteOrder } from './order.js';

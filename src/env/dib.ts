@@ -1,13 +1,19 @@
 // The variables kiln defines for elements: DIB's contract (docs/element-contract.md).
 // Pure: a function of the build's settings and the phase, tested as data.
 import { guestPaths, type PhaseSpec } from '../phases/table.js';
+import { GUEST_SHIM_DIR } from '../phases/sudo-shim.js';
 
 export interface DibSettings {
   imageName: string;
   arch: string;
   imageElement: string;
+  /** Host paths (extra-data.d runs on the host). */
   imageElementYaml: string;
   elementsPath: string;
+  /** get_image_element_array's "[name]=path ..." on the host. */
+  imageElementArray?: string;
+  /** The same in the guest, where the elements are copied (stageElements): guest phases see these. */
+  guest?: { imageElementYaml: string; elementsPath: string; imageElementArray?: string };
   offline: boolean;
   /** Exported as SOURCE_DATE_EPOCH: mkinitramfs, dpkg and shadow honour it. */
   sourceDateEpoch?: number;
@@ -16,6 +22,10 @@ export interface DibSettings {
   /** DIB_ROOT_LABEL, DIB_ROOT_FSTYPE, DIB_MOUNTPOINTS (and later IMAGE_BLOCK_DEVICE...) */
   blockDevice: Record<string, string>;
   user: Record<string, string>;
+  /** The element arguments (DIB_ARGS, and the manifests element's dib_arguments). */
+  args?: string;
+  /** Names whose values stay out of DIB_ENV (it is written into the image by DIB's manifests element). */
+  secrets?: readonly string[];
 }
 
 /** The environment of a guest phase script. */
@@ -29,8 +39,10 @@ export function guestEnvironment(s: DibSettings, phase: PhaseSpec): Record<strin
     TMP_IMAGE_DIR: guestPaths.imageDir,
     DIB_IMAGE_CACHE: guestPaths.cache,
     _LIB: guestPaths.lib,
+    ...(s.guest ? { IMAGE_ELEMENT_YAML: s.guest.imageElementYaml, ELEMENTS_PATH: s.guest.elementsPath } : {}),
+    ...imageElementFunction(s.guest?.imageElementArray ?? s.imageElementArray),
     HOME: '/root',
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    PATH: `${GUEST_SHIM_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
   };
   if (!phase.chroot) env.TARGET_ROOT = mount;
   // inside the chroot the hooks are at /tmp/in_target.d (DIB leaks the outside path there)
@@ -54,6 +66,7 @@ export function hostEnvironment(
     _LIB: paths.lib,
     HOME: paths.home,
     PATH: paths.path,
+    ...imageElementFunction(s.imageElementArray),
     ...s.user,
   };
 }
@@ -71,7 +84,31 @@ function common(s: DibSettings): Record<string, string> {
     DIB_NO_TMPFS: '1',
     ...s.blockDevice,
   };
-  if (s.offline) env.DIB_OFFLINE = '1';
+  // DIB exports DIB_OFFLINE always (empty when off); its elements test it under set -u
+  env.DIB_OFFLINE = s.offline ? '1' : '';
+  env.DIB_ARGS = s.args ?? '';
+  env.DIB_ENV = dibEnv(s.user, s.secrets ?? []);
   if (s.sourceDateEpoch !== undefined) env.SOURCE_DATE_EPOCH = String(s.sourceDateEpoch);
   return env;
+}
+
+/** DIB's DIB_ENV: `export | grep ' DIB_.*='` of the variables elements get, in bash's declare -x form. */
+export function dibEnv(user: Readonly<Record<string, string>>, secrets: readonly string[]): string {
+  return Object.keys(user)
+    .filter((k) => k.startsWith('DIB_') && !secrets.includes(k))
+    .sort()
+    .map((k) => `declare -x ${k}="${user[k]!.replace(/["\\$`]/g, '\\$&')}"`)
+    .join('\n');
+}
+
+/** The name under which bash exports a function through the environment. */
+export const exportedFunction = (name: string) => `BASH_FUNC_${name}%%`;
+
+/**
+ * DIB's exported get_image_element_array (element-info --env): pkg-map's extra-data.d and
+ * others eval it. Carried as bash carries exported functions, BASH_FUNC_name%%.
+ */
+function imageElementFunction(array: string | undefined): Record<string, string> {
+  if (array === undefined) return {};
+  return { [exportedFunction('get_image_element_array')]: `() {  echo "${array.replace(/["$`\\]/g, '\\$&')}"\n}` };
 }

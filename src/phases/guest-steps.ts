@@ -69,3 +69,14 @@ losetup -D 2>/dev/null
 sync
 `;
 }
+
+/**
+ * DIB's unmount_image before the tree is measured and copied: whatever elements mounted
+ * under it and left there (DIB's dpkg element bind-mounts its apt cache in root.d and
+ * relies on this), innermost first.
+ */
+export function unmountAllUnder(root: string): string {
+  return `for m in $(awk '{print $2}' /proc/mounts | grep -E '^${root.replace(/[.[\]()*+?^$|\\]/g, '\\$&')}/' | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
+true
+`;
+}

@@ -20,7 +20,11 @@ export const CHROOT_PATH = '/tmp/in_target.d/bin:$PATH:/usr/local/sbin:/usr/loca
 export function exportLines(env: Record<string, string>): string {
   return Object.keys(env)
     .sort()
-    .map((k) => `export ${k}=${quote(env[k]!)}\n`)
+    .map((k) => {
+      // an exported bash function (BASH_FUNC_name%%='() {...}'): defined and exported by name
+      const fn = /^BASH_FUNC_(\w+)%%$/.exec(k)?.[1];
+      return fn ? `${fn} ${env[k]!}\nexport -f ${fn}\n` : `export ${k}=${quote(env[k]!)}\n`;
+    })
     .join('');
 }
 
@@ -33,7 +37,8 @@ function body(hooks: string, r: ScriptRun): string {
 export function renderScriptRun(r: ScriptRun): string {
   const head = `set -e\nexport LANG=C.UTF-8\n${exportLines(r.env)}`;
   if (!r.phase.chroot) {
-    return `${head}cd ${guestPaths.buildDir}\n${body(guestPaths.hooksPath, r)}`;
+    // the output directory, as DIB's is the caller's: DIB_MANIFEST_SAVE_DIR=${IMAGE_NAME}.d/ lands there
+    return `${head}cd ${guestPaths.imageDir}\n${body(guestPaths.hooksPath, r)}`;
   }
   const inner = body(guestPaths.inTarget, r);
   return `${head}exec chroot "$TMP_MOUNT_PATH" /usr/bin/env -u TMPDIR PATH="${CHROOT_PATH}" /bin/bash -c ${quote(inner)}\n`;

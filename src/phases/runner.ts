@@ -77,9 +77,24 @@ async function runEach(
     const durationMs = performance.now() - t0;
     run.logger.emit({ type: 'script', ...ev, state: 'end', exitCode: r.exitCode ?? -1, durationMs });
     if (r.exitCode !== 0) {
-      throw new PhaseScriptError({ ...ev, exitCode: r.exitCode, signal: r.signal ?? undefined, tail: tail.lines.map(run.redact) });
+      const hint = run.phase.where === 'host' ? missingPythonModules(tail.lines) : undefined;
+      throw new PhaseScriptError({ ...ev, exitCode: r.exitCode, signal: r.signal ?? undefined, tail: tail.lines.map(run.redact) }, hint ? { hint } : {});
     }
     timings.push({ ...ev, durationMs, exitCode: 0 });
   }
   return timings;
+}
+
+/** Debian packages of the Python modules DIB's host-side scripts import. */
+const PYTHON_PACKAGES: Record<string, string> = { yaml: 'python3-yaml', diskimage_builder: 'python3-diskimage-builder', six: 'python3-six' };
+
+/**
+ * extra-data.d runs on the host: a Python module its scripts import may be missing there.
+ * Names them, and the packages that have them, from the script's traceback.
+ */
+export function missingPythonModules(lines: readonly string[]): string | undefined {
+  const mods = [...new Set(lines.flatMap((l) => /(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'/.exec(l)?.[1]?.split('.')[0] ?? []))];
+  if (mods.length === 0) return undefined;
+  const pkgs = mods.map((m) => PYTHON_PACKAGES[m] ?? `python3-${m.replace(/_/g, '-')}`);
+  return `this host-side (extra-data.d) script needs the Python module${mods.length > 1 ? 's' : ''} ${mods.join(', ')} on the host: apt-get install ${pkgs.join(' ')} (or make them importable by python3 through PYTHONPATH, passed with --envvar PYTHONPATH)`;
 }

@@ -31,6 +31,7 @@ export const guestPaths = {
   hooksPath: '/kiln/build/hooks',
   imageDir: '/kiln/build/image',
   lib: '/kiln/lib',
+  elements: '/kiln/elements',
   cache: '/kiln/cache',
   repo: '/kiln/repo',
   inTarget: '/tmp/in_target.d',

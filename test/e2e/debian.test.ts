@@ -65,7 +65,10 @@ describe('kiln build -o debian debian-minimal vm', () => {
   }, 2_400_000);
 
   it('builds the same bytes twice: raw, qcow2 and tar (else says where they differ)', async () => {
+    const t0 = performance.now();
     const r = await repro('r2');
+    const warmMs = performance.now() - t0;
+    console.log(`second warm build (every cache filled): ${(warmMs / 1000).toFixed(0)}s (cold ${(coldMs / 1000).toFixed(0)}s, ratio ${(warmMs / coldMs).toFixed(2)})`);
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     const a = (f: string) => join(out, 'r1', f);
     const b = (f: string) => join(out, 'r2', f);

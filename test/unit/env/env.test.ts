@@ -43,7 +43,7 @@ describe('DIB environment', () => {
     const root = guestEnvironment(settings, phaseTable.root);
     expect(root).toMatchObject({ TARGET_ROOT: '/kiln/build/mnt', TMP_HOOKS_PATH: '/kiln/build/hooks', DIB_IMAGE_CACHE: '/kiln/cache', _LIB: '/kiln/lib', IMAGE_NAME: 'img', ARCH: 'amd64', FOO: 'bar', DIB_ROOT_LABEL: 'cloudimg-rootfs' });
     expect(guestEnvironment(settings, phaseTable.install).TARGET_ROOT).toBeUndefined();
-    expect(root.DIB_OFFLINE).toBeUndefined();
+    expect(root.DIB_OFFLINE).toBe('');
     expect(guestEnvironment({ ...settings, offline: true }, phaseTable.root).DIB_OFFLINE).toBe('1');
     expect(root.SOURCE_DATE_EPOCH).toBeUndefined();
     expect(guestEnvironment({ ...settings, sourceDateEpoch: 1700000000 }, phaseTable.install).SOURCE_DATE_EPOCH).toBe('1700000000');
