@@ -5,6 +5,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { onInterrupt } from '../signals.js';
+import { pidAlive } from '../vm/disks.js';
 
 const PREFIX = '.build-';
 /** Scratch dirs of kilns that predate the pid in the name: stale once this old. */
@@ -55,16 +56,6 @@ export async function makeWorkDir(store: string): Promise<WorkDir> {
   };
 }
 
-/** Whether process `pid` exists (another user's process counts). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === 'EPERM';
-  }
-}
-
 /** Remove scratch dirs whose build is gone; returns their names. */
 export async function removeStaleWorkDirs(store: string, now = Date.now()): Promise<string[]> {
   const names = await readdir(store).catch(() => [] as string[]);
@@ -73,7 +64,7 @@ export async function removeStaleWorkDirs(store: string, now = Date.now()): Prom
     if (!name.startsWith(PREFIX)) continue;
     const m = /^\.build-(\d+)-/.exec(name);
     const dir = join(store, name);
-    const gone = m ? Number(m[1]) !== process.pid && !alive(Number(m[1])) : now - (await stat(dir).then((s) => s.mtimeMs, () => now)) > LEGACY_STALE_MS;
+    const gone = m ? Number(m[1]) !== process.pid && !pidAlive(Number(m[1])) : now - (await stat(dir).then((s) => s.mtimeMs, () => now)) > LEGACY_STALE_MS;
     if (!gone) continue;
     await rm(dir, { recursive: true, force: true });
     stale.push(name);

@@ -12,6 +12,27 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 type Raw = Record<string, string | string[] | boolean | undefined>;
 
+/**
+ * DIB's long options that `kiln build` spells the same: declared on `kiln dib`/`kiln
+ * ramdisk` and passed through as given, from this one list.
+ */
+const SHARED_OPTIONS: { flags: string; key: string; help?: string }[] = [
+  { flags: '--image-size <SIZE>', key: 'imageSize' },
+  { flags: '--image-extra-size <SIZE>', key: 'imageExtraSize' },
+  { flags: '--mkfs-options <OPTS>', key: 'mkfsOptions' },
+  { flags: '--qemu-img-options <OPTS>', key: 'qemuImgOptions' },
+  { flags: '--root-label <LABEL>', key: 'rootLabel' },
+  { flags: '--install-type <TYPE>', key: 'installType' },
+  { flags: '--docker-target <TARGET>', key: 'dockerTarget' },
+  { flags: '--checksum', key: 'checksum' },
+  { flags: '--offline', key: 'offline' },
+  { flags: '--logfile <FILE>', key: 'logfile' },
+  { flags: '-B, --dib-lib <DIR>', key: 'dibLib', help: "kiln: use this DIB lib directory for $_LIB instead of kiln's own" },
+];
+
+/** '-B, --dib-lib <DIR>' -> '--dib-lib' */
+const longFlag = (flags: string) => /--[\w-]+/.exec(flags)![0];
+
 /** DIB's options -> `kiln build` argv (pure; tested as data). */
 export function dibArgv(elements: string[], o: Raw, mode: 'disk' | 'ramdisk'): string[] {
   const argv = ['--dib-env'];
@@ -32,17 +53,7 @@ export function dibArgv(elements: string[], o: Raw, mode: 'disk' | 'ramdisk'): s
     argv.push('--ramdisk');
     pass('--ramdisk-element', o.ramdiskElement);
   }
-  pass('--image-size', o.imageSize);
-  pass('--image-extra-size', o.imageExtraSize);
-  pass('--mkfs-options', o.mkfsOptions);
-  pass('--qemu-img-options', o.qemuImgOptions);
-  pass('--root-label', o.rootLabel);
-  pass('--install-type', o.installType);
-  pass('--docker-target', o.dockerTarget);
-  pass('--checksum', o.checksum);
-  pass('--offline', o.offline);
-  pass('--logfile', o.logfile);
-  pass('--dib-lib', o.dibLib);
+  for (const { flags, key } of SHARED_OPTIONS) pass(longFlag(flags), o[key]);
   return [...argv, ...elements];
 }
 
@@ -59,19 +70,9 @@ function dibCommand(name: 'dib' | 'ramdisk', description: string): Command {
   if (name === 'dib') {
     cmd.option('-n', 'skip the base element').option('-p <PACKAGES>', 'extra packages, comma separated', collect);
   }
+  for (const { flags, help } of SHARED_OPTIONS) cmd.option(flags, help);
   return cmd
-    .option('--image-size <SIZE>')
-    .option('--image-extra-size <SIZE>')
-    .option('--mkfs-options <OPTS>')
-    .option('--qemu-img-options <OPTS>')
-    .option('--root-label <LABEL>')
-    .option('--install-type <TYPE>')
-    .option('--docker-target <TARGET>')
     .option('--ramdisk-element <ELEMENT>', 'the element that builds the ramdisk (ramdisk mode only, as DIB)')
-    .option('--checksum')
-    .option('--offline')
-    .option('--logfile <FILE>')
-    .option('-B, --dib-lib <DIR>', "kiln: use this DIB lib directory for $_LIB instead of kiln's own")
     .option('--no-tmpfs', 'accepted for compatibility (the build runs in the appliance)')
     .option('--min-tmpfs <GB>', 'accepted for compatibility')
     .option('--image-cache <DIR>', 'accepted for compatibility (kiln caches on its helper drive)')

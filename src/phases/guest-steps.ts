@@ -61,11 +61,15 @@ export function attachTarget(serial: string, bytes: number): string {
   return `set -e\n${devBySerial}modprobe loop\ndev=$(dev_by_serial ${serial})\nlosetup --show -f -P --sizelimit ${bytes} "$dev"\n`;
 }
 
+/** Unmount every mount point that matches the extended regex `pattern`, innermost first. */
+function unmountMatching(pattern: string): string {
+  return `for m in $(awk '{print $2}' /proc/mounts | grep -E '${pattern}' | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done\n`;
+}
+
 /** Unmount everything under the build and the helper drive, innermost first, then sync. */
 export function releaseDrives(): string {
   const p = guestPaths;
-  return `for m in $(awk '{print $2}' /proc/mounts | grep -E '^(${p.buildDir}|${p.cache}|${p.repo})(/|$)' | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
-losetup -D 2>/dev/null
+  return `${unmountMatching(`^(${p.buildDir}|${p.cache}|${p.repo})(/|$)`)}losetup -D 2>/dev/null
 sync
 `;
 }
@@ -76,7 +80,6 @@ sync
  * relies on this), innermost first.
  */
 export function unmountAllUnder(root: string): string {
-  return `for m in $(awk '{print $2}' /proc/mounts | grep -E '^${root.replace(/[.[\]()*+?^$|\\]/g, '\\$&')}/' | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
-true
+  return `${unmountMatching(`^${root.replace(/[.[\]()*+?^$|\\]/g, '\\$&')}/`)}true
 `;
 }

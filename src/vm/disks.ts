@@ -56,7 +56,8 @@ function ownerOf(lockPath: string): number | undefined {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` exists (another user's process counts). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

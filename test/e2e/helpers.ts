@@ -1,6 +1,7 @@
 // Shared by the e2e tests: run the built CLI (dist/) as a user would, and check that nothing
 // is left behind.
 import { execa } from 'execa';
+import { expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,4 +48,14 @@ export function diffLines(a: string, b: string): string[] {
   const sb = new Set(lb);
   const sa = new Set(la);
   return [...la.filter((l) => !sb.has(l)).map((l) => `- ${l}`), ...lb.filter((l) => !sa.has(l)).map((l) => `+ ${l}`)];
+}
+
+/** How long a `kiln boot` of a built image may take under TCG, with margin. */
+export const BOOT_TIMEOUT_MS = 1_000_000;
+
+/** `kiln boot IMAGE` reaches a login prompt. */
+export async function expectLogin(image: string): Promise<void> {
+  const r = await kiln(['boot', '--timeout', '900', image], { timeout: BOOT_TIMEOUT_MS });
+  expect(r.exitCode, r.all).toBe(0);
+  expect(r.stderr).toContain('booted: login prompt');
 }
