@@ -137,7 +137,13 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
   const elementPaths = elementPathFromOptions(o.elementPaths, process.env);
   // ramdisk mode: the ramdisk element comes first, as ramdisk-image-create puts it
   const names = o.ramdisk ? [o.ramdiskElement, ...o.elements.filter((e) => e !== o.ramdiskElement)] : o.elements;
-  const resolution = resolveElements({ names, elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
+  const resolve = (extra: string[]) => resolveElements({ names: [...names, ...extra], elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
+  let resolution = resolve([]);
+  const foreignDpkg = needsInitramfsDeferral(resolution, o.excludeElements);
+  if (foreignDpkg) {
+    log.info(`element dpkg is ${foreignDpkg}: adding kiln's ${INITRAMFS_ELEMENT} (each kernel's initramfs made once, after install.d; --exclude-element ${INITRAMFS_ELEMENT} leaves it to the packages)`);
+    resolution = resolve([INITRAMFS_ELEMENT]);
+  }
   const scripts = collectScripts(resolution.elements, { excludeScripts: o.excludeScripts });
   const staged = stageHooks(resolution, work, { excludeScripts: o.excludeScripts });
   const elementsCopy = stageElements(resolution.elements, join(work, 'elements'));
@@ -174,6 +180,20 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
   upstreamDebootstrap(ctx);
   return ctx;
 }
+
+/**
+ * kiln's dpkg element brings kiln-initramfs (update-initramfs once per build, cached); DIB's
+ * dpkg element does not, and under emulation every kernel or hook package it installs would
+ * make an initramfs of its own. The path of such a dpkg element, when the build should get
+ * kiln-initramfs added (the user did not exclude it).
+ */
+function needsInitramfsDeferral(r: Resolution, excluded: string[]): string | undefined {
+  const dpkg = r.elements.find((e) => e.name === 'dpkg');
+  if (!dpkg || isBuiltin(dpkg) || excluded.includes(INITRAMFS_ELEMENT) || r.elements.some((e) => e.name === INITRAMFS_ELEMENT)) return undefined;
+  return dpkg.path;
+}
+
+const INITRAMFS_ELEMENT = 'kiln-initramfs';
 
 async function chooseBlockConfig(resolution: Resolution, user: Record<string, string>): Promise<string> {
   if (user.DIB_BLOCK_DEVICE_CONFIG) {
@@ -252,7 +272,7 @@ async function prefetchPackages(ctx: Ctx): Promise<LocalRepo | undefined> {
     { cache: cacheDir(), work: ctx.work, logger: ctx.log },
   );
   ctx.log.info(`local repository: ${repo.packages} packages, ${(repo.bytes / 1e6).toFixed(0)} MB, prepared on the host`);
-  ctx.settings.user = { ...ctx.settings.user, KILN_LOCAL_REPO: guestPaths.repo };
+  ctx.settings.user = { ...ctx.settings.user, KILN_LOCAL_REPO: guestPaths.repo, ...(repo.listsDigest ? { KILN_HOST_APT_LISTS: repo.listsDigest } : {}) };
   return repo;
 }
 

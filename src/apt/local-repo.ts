@@ -7,7 +7,7 @@
 // archive cache. Every .deb was checked by apt against the signed Release on the host.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -32,6 +32,8 @@ export interface LocalRepo {
   image: string;
   packages: number;
   bytes: number;
+  /** PrivateApt.listsDigest of the lists just fetched (undefined --offline: not fetched now). */
+  listsDigest?: string;
 }
 
 export function repoKey(r: LocalRepoRequest): string {
@@ -74,7 +76,51 @@ export async function buildLocalRepo(req: LocalRepoRequest, o: { cache: string; 
       hint: req.offline ? 'build once with the network to fill the cache' : 'check the mirror',
     });
   }
-  return writeRepo(files, req, o.work, o.cache);
+  const repo = await writeRepo(files, req, o.work, o.cache);
+  return req.offline ? repo : { ...repo, listsDigest: await apt.listsDigest() };
+}
+
+/** Repository images kept under the cache dir: one per package set, the newest few. */
+export const REPO_IMAGES_KEPT = 3;
+
+/**
+ * The repository image for this package set: the cached one when an earlier build made it
+ * (a deb's file name carries its version, and apt checked its bytes), else a new one.
+ */
+export async function writeRepo(debs: string[], req: LocalRepoRequest, work: string, cache: string): Promise<LocalRepo> {
+  const bytes = (await Promise.all(debs.map((d) => stat(d)))).reduce((n, s) => n + s.size, 0);
+  const images = join(cache, 'repo-images');
+  const key = createHash('sha256').update(JSON.stringify([REPO_LAYOUT, req.suite, req.arch, debs.map((d) => basename(d)).sort()])).digest('hex').slice(0, 32);
+  const image = join(images, `${key}.sqfs`);
+  if (existsSync(image)) {
+    const now = new Date();
+    await utimes(image, now, now);
+  } else {
+    await mkdir(images, { recursive: true });
+    const partial = `${image}.${process.pid}.partial`;
+    try {
+      await writeRepoImage(debs, req, work, cache, partial);
+      await rename(partial, image);
+    } finally {
+      await rm(partial, { force: true });
+    }
+    await pruneRepoImages(images, REPO_IMAGES_KEPT);
+  }
+  return { image, packages: debs.length, bytes };
+}
+
+/** Bump when writeRepoImage lays the repository out differently: cached images must not be reused. */
+const REPO_LAYOUT = 1;
+
+/**
+ * Keep the `keep` most recently used images. One used in the last hour stays too: a build
+ * on another helper drive may be about to attach it (an attached one stays readable).
+ */
+async function pruneRepoImages(dir: string, keep: number): Promise<void> {
+  const names = (await readdir(dir)).filter((f) => f.endsWith('.sqfs'));
+  const dated = await Promise.all(names.map(async (f) => ({ f, t: (await stat(join(dir, f))).mtimeMs })));
+  dated.sort((a, b) => b.t - a.t);
+  for (const { f, t } of dated.slice(keep)) if (Date.now() - t > 3600_000) await rm(join(dir, f), { force: true });
 }
 
 /**
@@ -82,7 +128,7 @@ export async function buildLocalRepo(req: LocalRepoRequest, o: { cache: string; 
  * debootstrap installs) + archives/ (the originals, apt's cache hits in the chroot: apt
  * checks them against its own index), then one squashfs image of it all.
  */
-async function writeRepo(debs: string[], req: LocalRepoRequest, work: string, cache: string): Promise<LocalRepo> {
+async function writeRepoImage(debs: string[], req: LocalRepoRequest, work: string, cache: string, image: string): Promise<void> {
   const root = join(work, 'repo');
   const pool = join(root, 'pool');
   const archives = join(root, 'archives');
@@ -90,7 +136,6 @@ async function writeRepo(debs: string[], req: LocalRepoRequest, work: string, ca
   const index = join(root, 'dists', req.suite, 'main', `binary-${req.arch}`);
   for (const d of [pool, archives, index, rawCache]) await mkdir(d, { recursive: true });
   let packages = '';
-  let bytes = 0;
   for (const deb of debs) {
     const name = basename(deb);
     await linkOrCopy(deb, join(archives, name));
@@ -102,7 +147,6 @@ async function writeRepo(debs: string[], req: LocalRepoRequest, work: string, ca
     }
     await linkOrCopy(raw, join(pool, name));
     const data = await readFile(raw);
-    bytes += (await stat(deb)).size;
     const control = (await run('dpkg-deb', ['-f', deb], { what: `read the control fields of ${name}` })).stdout;
     packages += renderPackagesEntry(control, {
       filename: `pool/${name}`,
@@ -114,10 +158,9 @@ async function writeRepo(debs: string[], req: LocalRepoRequest, work: string, ca
   const packagesBuf = Buffer.from(packages);
   await writeFile(join(index, 'Packages'), packagesBuf);
   await writeFile(join(root, 'dists', req.suite, 'Release'), renderRelease({ suite: req.suite, codename: req.suite, component: 'main', arch: req.arch, packages: packagesBuf, date: new Date(0) }));
-  const image = join(work, 'repo.sqfs');
   // nothing to gain compressing debs: store them as they are, the guest reads them without CPU work
   await run('mksquashfs', [root, image, '-all-root', '-noappend', '-no-progress', '-quiet', '-noI', '-noD', '-noF', '-noX', '-mkfs-time', '0', '-all-time', '0'], { what: 'write the local package repository image' });
-  return { image, packages: debs.length, bytes };
+  await rm(root, { recursive: true, force: true });
 }
 
 async function linkOrCopy(from: string, to: string): Promise<void> {

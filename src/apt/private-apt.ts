@@ -1,7 +1,8 @@
 // apt with private state, cache and sources: resolves and downloads a package closure
 // without root and without touching the host's apt configuration. apt verifies the
 // Release signature and every .deb's SHA256 against the signed index itself.
-import { mkdir, writeFile, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { run, type RunOptions, type RunResult } from '../vm/exec.js';
@@ -89,6 +90,18 @@ export class PrivateApt {
 
   async update(): Promise<void> {
     await this.apt('apt-get', ['-q', 'update'], { what: 'download the Debian package indexes (apt-get update)' });
+  }
+
+  /**
+   * What identifies the lists apt holds: the sha256 of `sha256sum *_InRelease | LC_ALL=C sort`
+   * over the lists directory (file names are the sources' URIs, contents their signed state).
+   * The dpkg element computes the same in the chroot to see that its lists are these.
+   */
+  async listsDigest(): Promise<string> {
+    const dir = join(this.root, 'state/lists');
+    const names = (await readdir(dir)).filter((f) => f.endsWith('_InRelease'));
+    const lines = await Promise.all(names.map(async (f) => `${createHash('sha256').update(await readFile(join(dir, f))).digest('hex')}  ${f}\n`));
+    return createHash('sha256').update(lines.sort().join('')).digest('hex');
   }
 
   /** Exact versioned package a metapackage points at, e.g. linux-image-cloud-amd64 -> linux-image-6.1.0-50-cloud-amd64. */

@@ -1,9 +1,10 @@
 import { execa } from 'execa';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseControl, renderPackagesEntry, renderRelease, requiredPackages } from '../../../src/apt/index-file.js';
+import { REPO_IMAGES_KEPT, writeRepo } from '../../../src/apt/local-repo.js';
 import { parseAr, renderAr, uncompressDeb } from '../../../src/apt/repack.js';
 
 describe('Packages index', () => {
@@ -45,5 +46,48 @@ describe('deb repack', () => {
     expect(Buffer.compare(Buffer.from(a.stdout), Buffer.from(b.stdout))).toBe(0);
     expect((await execa('dpkg-deb', ['-f', join(dir, 'raw.deb'), 'Package'])).stdout.trim()).toBe('x');
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('local repository image cache', () => {
+  const req = { mirror: 'http://m/debian', securityMirror: 'http://m/sec', suite: 'bookworm', components: ['main'], keyring: '', arch: 'amd64', packages: [], offline: false };
+
+  async function deb(dir: string, name: string, version: string): Promise<string> {
+    mkdirSync(join(dir, name, 'DEBIAN'), { recursive: true });
+    writeFileSync(join(dir, name, 'DEBIAN/control'), `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: k <k@k>\nDescription: ${name}\n`);
+    const file = join(dir, `${name}_${version}_all.deb`);
+    await execa('dpkg-deb', ['--root-owner-group', '-b', join(dir, name), file]);
+    return file;
+  }
+
+  it('makes one image per package set, reuses it, and keeps only the newest few', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-repo-'));
+    try {
+      const cache = join(dir, 'cache');
+      const a = await deb(dir, 'a', '1');
+      const b = await deb(dir, 'b', '1');
+      const first = await writeRepo([a, b], req, join(dir, 'w1'), cache);
+      expect(first).toMatchObject({ packages: 2 });
+      const listing = (await execa('unsquashfs', ['-l', first.image])).stdout;
+      expect(listing).toContain('squashfs-root/dists/bookworm/main/binary-amd64/Packages');
+      expect(listing).toContain('squashfs-root/pool/a_1_all.deb');
+      const made = statSync(first.image).ino;
+      // the same set in another order: the cached image, not a new one
+      const again = await writeRepo([b, a], req, join(dir, 'w2'), cache);
+      expect(again.image).toBe(first.image);
+      expect(statSync(again.image).ino).toBe(made);
+      // another set: another image; old ones beyond the newest few go once unused for an hour
+      const others = [];
+      for (let i = 2; i <= REPO_IMAGES_KEPT + 1; i++) others.push((await writeRepo([a, await deb(dir, 'c', String(i))], req, join(dir, `w${i + 1}`), cache)).image);
+      expect(new Set(others).size).toBe(REPO_IMAGES_KEPT);
+      expect(existsSync(first.image)).toBe(true);
+      const old = new Date(Date.now() - 2 * 3600_000);
+      utimesSync(first.image, old, old);
+      await writeRepo([b], req, join(dir, 'w9'), cache);
+      expect(existsSync(first.image)).toBe(false);
+      expect(readdirSync(join(cache, 'repo-images')).filter((f) => f.endsWith('.sqfs'))).toHaveLength(REPO_IMAGES_KEPT + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

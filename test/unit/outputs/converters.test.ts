@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { qcow2ConvertOptions } from '../../../src/outputs/qcow2.js';
+import type { WriteOptions } from '../../../src/outputs/types.js';
 import { convertArgs, splitQemuImgOptions } from '../../../src/outputs/qemu-img.js';
 import { sqfstarArgs, tar2sqfsArgs } from '../../../src/outputs/squashfs.js';
 import { patchVhdFooter, vhdChecksum, VHD_EPOCH } from '../../../src/outputs/vhd-footer.js';
@@ -13,6 +15,13 @@ describe('qemu-img arguments', () => {
       'convert', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size', 'a', 'b',
     ]);
     expect(convertArgs('a', 'b', { format: 'raw' })).toEqual(['convert', '-f', 'raw', '-O', 'raw', 'a', 'b']);
+  });
+
+  it('qcow2 compresses on every core unless the build is reproducible', () => {
+    const args = (o: WriteOptions) => { const c = qcow2ConvertOptions(o); return convertArgs('i', 'o', c); };
+    expect(args({})).toEqual(['convert', '-f', 'raw', '-O', 'qcow2', '-c', '-m', '8', '-W', 'i', 'o']);
+    expect(args({ sourceDateEpoch: 1 })).toEqual(['convert', '-f', 'raw', '-O', 'qcow2', '-c', 'i', 'o']);
+    expect(args({ compress: false })).toEqual(['convert', '-f', 'raw', '-O', 'qcow2', 'i', 'o']);
   });
 });
 

@@ -43,7 +43,7 @@ describe('renderQemuArgs', () => {
   it('TCG: multi-threaded TCG and -cpu max, -smp and -m as configured', () => {
     const a = renderQemuArgs(base);
     expect(value(a, '-accel')).toBe('tcg,thread=multi');
-    expect(value(a, '-cpu')).toBe('max');
+    expect(value(a, '-cpu')).toBe('max,erms=off,fsrm=off');
     expect(value(a, '-smp')).toBe('2');
     expect(value(a, '-m')).toBe('2048M');
     expect(a.join(' ')).not.toContain('kvm');
