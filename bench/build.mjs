@@ -26,6 +26,7 @@ async function build(label, extra = []) {
     buffer: false,
   });
   let partial = '';
+  const tail = [];
   p.stderr.on('data', (c) => {
     const lines = (partial + c).split('\n');
     partial = lines.pop();
@@ -34,15 +35,18 @@ async function build(label, extra = []) {
         const e = JSON.parse(l);
         if (e.type === 'step' && e.state === 'end') steps.push([e.step, e.durationMs]);
         if (e.type === 'script' && e.state === 'end' && e.durationMs > 5000) steps.push([`  ${e.phase}.d/${e.script}`, e.durationMs]);
+        if (e.type === 'warn' || e.type === 'output' || e.type === 'info') tail.push(e.message ?? e.line);
       } catch {
-        /* not an event */
+        tail.push(l);
       }
+      if (tail.length > 20) tail.shift();
     }
   });
   const r = await p;
   const ms = performance.now() - t0;
   console.log(`\n${label}: ${(ms / 1000).toFixed(0)} s${r.exitCode ? ` (FAILED, exit ${r.exitCode})` : ''}`);
   for (const [s, d] of steps) console.log(`  ${(d / 1000).toFixed(1).padStart(7)} s  ${s}`);
+  if (r.exitCode) console.log(`  the build said, last:\n    ${tail.join('\n    ')}`);
   return ms;
 }
 

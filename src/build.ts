@@ -24,6 +24,7 @@ import { createQcow2, createSparse, lockOwner, tryLock } from './vm/disks.js';
 import type { DriveSpec } from './vm/qemu-args.js';
 import { buildLocalRepo, type LocalRepo } from './apt/local-repo.js';
 import { writePackageInstalls } from './elements/package-installs.js';
+import { INITRAMFS_ELEMENT, needsInitramfsDeferral } from './elements/kiln-additions.js';
 import { debianPackageSet } from './apt/package-set.js';
 import { seedAptArchives, upstreamRepoDefaults } from './apt/upstream-debootstrap.js';
 import { quote } from './env/quote.js';
@@ -139,7 +140,7 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
   const names = o.ramdisk ? [o.ramdiskElement, ...o.elements.filter((e) => e !== o.ramdiskElement)] : o.elements;
   const resolve = (extra: string[]) => resolveElements({ names: [...names, ...extra], elementPaths, skipBase: o.skipBase, excludeElements: o.excludeElements, arch: o.arch });
   let resolution = resolve([]);
-  const foreignDpkg = needsInitramfsDeferral(resolution, o.excludeElements);
+  const foreignDpkg = needsInitramfsDeferral(resolution, o.excludeElements, isBuiltin);
   if (foreignDpkg) {
     log.info(`element dpkg is ${foreignDpkg}: adding kiln's ${INITRAMFS_ELEMENT} (each kernel's initramfs made once, after install.d; --exclude-element ${INITRAMFS_ELEMENT} leaves it to the packages)`);
     resolution = resolve([INITRAMFS_ELEMENT]);
@@ -180,20 +181,6 @@ async function prepareElements(o: BuildOptions, log: Logger, work: string, base:
   upstreamDebootstrap(ctx);
   return ctx;
 }
-
-/**
- * kiln's dpkg element brings kiln-initramfs (update-initramfs once per build, cached); DIB's
- * dpkg element does not, and under emulation every kernel or hook package it installs would
- * make an initramfs of its own. The path of such a dpkg element, when the build should get
- * kiln-initramfs added (the user did not exclude it).
- */
-function needsInitramfsDeferral(r: Resolution, excluded: string[]): string | undefined {
-  const dpkg = r.elements.find((e) => e.name === 'dpkg');
-  if (!dpkg || isBuiltin(dpkg) || excluded.includes(INITRAMFS_ELEMENT) || r.elements.some((e) => e.name === INITRAMFS_ELEMENT)) return undefined;
-  return dpkg.path;
-}
-
-const INITRAMFS_ELEMENT = 'kiln-initramfs';
 
 async function chooseBlockConfig(resolution: Resolution, user: Record<string, string>): Promise<string> {
   if (user.DIB_BLOCK_DEVICE_CONFIG) {
