@@ -36,8 +36,7 @@ export function parseTotals(stderr: string): number {
 
 /**
  * Copy the host directory `hostDir`'s contents into `guestDir` (created if missing): the
- * host's tar fills the transfer drive, then the guest's tar unpacks it from the device
- * (its cached blocks dropped first: the host wrote underneath it).
+ * host's tar fills the transfer drive, then the guest's tar unpacks what dd reads of it.
  */
 export async function putTree(ch: CommandRunner, drive: TransferDrive, hostDir: string, guestDir: string): Promise<number> {
   return drive.exclusive(async () => {
@@ -49,7 +48,10 @@ export async function putTree(ch: CommandRunner, drive: TransferDrive, hostDir: 
         const hostErr = collect(tar.stderr);
         if ((await exitOf(tar)) !== 0) throw new TransferError(`reading ${hostDir} on the host failed: ${hostErr()}`);
       });
-      const result = await ch.exec(`blockdev --flushbufs ${dev} && mkdir -p ${quote(guestDir)} && tar -x -p --same-owner ${records.join(' ')} ${keepAll.join(' ')} --totals -C ${quote(guestDir)} -f ${dev}`);
+      // O_DIRECT reads land in dd's buffer without the guest's page cache: one emulated copy
+      // fewer per byte than tar reading the device, and nothing stale of an earlier transfer
+      const mib = Math.ceil(bytes / 2 ** 20);
+      const result = await ch.exec(`mkdir -p ${quote(guestDir)} && dd if=${dev} bs=1M count=${mib} iflag=direct status=none | tar -x -p --same-owner ${records.join(' ')} ${keepAll.join(' ')} --totals -C ${quote(guestDir)} -f -`);
       checkExit(`unpacking into ${guestDir}`, result);
       const got = parseTotals(result.stderr);
       if (got !== bytes) throw new TransferError(`tree transfer to ${guestDir}: sent ${bytes} bytes, the guest read ${got}`);
