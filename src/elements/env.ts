@@ -6,7 +6,7 @@
 //                             `eval declare -A image_elements=($(get_image_element_array))`
 // Paths are the host paths of the element directories, as in DIB: the scripts that read
 // them (package-installs, pkg-map, svc-map, block-device lookup) run on the host side.
-import { quote } from '../env/quote.js';
+import { doubleQuote, quote } from '../env/quote.js';
 import { stringifyYaml as stringify } from '../yaml.js';
 import type { ElementRef } from './scripts.js';
 
@@ -40,7 +40,7 @@ export function renderElementEnv(elements: readonly ElementRef[]): string {
   return (
     `export IMAGE_ELEMENT=${singleQuote(env.IMAGE_ELEMENT)}\n` +
     `export IMAGE_ELEMENT_YAML=${singleQuote(env.IMAGE_ELEMENT_YAML)}\n` +
-    `function get_image_element_array {\n  echo "${env.imageElementArray.replace(/["$`\\]/g, '\\$&')}"\n};\nexport -f get_image_element_array;\n`
+    `function get_image_element_array {\n  echo ${doubleQuote(env.imageElementArray)}\n};\nexport -f get_image_element_array;\n`
   );
 }
 

@@ -2,6 +2,7 @@
 // Pure: a function of the build's settings and the phase, tested as data.
 import { guestPaths, type PhaseSpec } from '../phases/table.js';
 import { GUEST_SHIM_DIR } from '../phases/sudo-shim.js';
+import { doubleQuote } from './quote.js';
 
 export interface DibSettings {
   imageName: string;
@@ -97,7 +98,7 @@ export function dibEnv(user: Readonly<Record<string, string>>, secrets: readonly
   return Object.keys(user)
     .filter((k) => k.startsWith('DIB_') && !secrets.includes(k))
     .sort()
-    .map((k) => `declare -x ${k}="${user[k]!.replace(/["\\$`]/g, '\\$&')}"`)
+    .map((k) => `declare -x ${k}=${doubleQuote(user[k]!)}`)
     .join('\n');
 }
 
@@ -110,5 +111,5 @@ export const exportedFunction = (name: string) => `BASH_FUNC_${name}%%`;
  */
 function imageElementFunction(array: string | undefined): Record<string, string> {
   if (array === undefined) return {};
-  return { [exportedFunction('get_image_element_array')]: `() {  echo "${array.replace(/["$`\\]/g, '\\$&')}"\n}` };
+  return { [exportedFunction('get_image_element_array')]: `() {  echo ${doubleQuote(array)}\n}` };
 }

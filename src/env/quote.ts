@@ -2,3 +2,8 @@
 export function quote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+/** A bash double-quoted word ("..."): for text that must stay inside double quotes (declare -x, echo in a function body). */
+export function doubleQuote(s: string): string {
+  return `"${s.replace(/["$`\\]/g, '\\$&')}"`;
+}
