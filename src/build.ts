@@ -26,7 +26,7 @@ import { buildLocalRepo, type LocalRepo } from './apt/local-repo.js';
 import { writePackageInstalls } from './elements/package-installs.js';
 import { INITRAMFS_ELEMENT, needsInitramfsDeferral } from './elements/kiln-additions.js';
 import { debianPackageSet } from './apt/package-set.js';
-import { seedAptArchives, upstreamRepoDefaults } from './apt/upstream-debootstrap.js';
+import { seedAptArchives, upstreamRepoDefaults, type RealSources } from './apt/upstream-debootstrap.js';
 import { quote } from './env/quote.js';
 import { onInterrupt } from './signals.js';
 import { partialDir } from './outputs/atomic.js';
@@ -62,7 +62,7 @@ interface Ctx {
   /** The image's dpkg status file, read before the image is unmounted (for the manifest). */
   dpkgStatus?: string;
   /** The real mirror and release (the user's variables, before kiln points a debootstrap element at its local repository). */
-  sources: ReturnType<typeof realSources>;
+  sources: RealSources;
   /** Copy the local repository's debs into the target's apt archives before pre-install.d (another debootstrap element than kiln's). */
   seedApt?: boolean;
 }
@@ -264,7 +264,7 @@ async function prefetchPackages(ctx: Ctx): Promise<LocalRepo | undefined> {
 }
 
 /** The mirror, release and components the user's variables name (the local repository's source). */
-function realSources(u: Record<string, string>) {
+function realSources(u: Record<string, string>): RealSources {
   return {
     mirror: u.DIB_DISTRIBUTION_MIRROR ?? defaultSources.mirror,
     securityMirror: u.DIB_DEBIAN_SECURITY_MIRROR ?? defaultSources.securityMirror,
@@ -371,13 +371,17 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
   await phase('post-root');
   await phase('block-device');
   await guestExec(vm, 'unmounting what elements left mounted in the tree', unmountAllUnder(p.mountPath));
-  if (o.ramdisk) {
-    // no disk: the finalise phases run on the tree itself; the ramdisk element leaves the files
-    await guestExec(vm, 'mounting /proc, /sys and /dev in the target', mountChroot(p.mountPath));
+  // pre-finalise.d and finalise.d in the chroot of `what`, then cleanup.d outside it
+  const finishPhases = async (what: string) => {
+    await guestExec(vm, `mounting /proc, /sys and /dev in the ${what}`, mountChroot(p.mountPath));
     await phase('pre-finalise');
     await phase('finalise');
-    await guestExec(vm, 'unmounting the target', unmountChroot(p.mountPath));
+    await guestExec(vm, `unmounting the ${what}`, unmountChroot(p.mountPath));
     await phase('cleanup');
+  };
+  if (o.ramdisk) {
+    // no disk: the finalise phases run on the tree itself; the ramdisk element leaves the files
+    await finishPhases('target');
     await timed(timings, log, 'export', () => exportFromGuest(ctx, vm, p.mountPath));
     return 0;
   }
@@ -400,11 +404,7 @@ async function guestBuild(ctx: Ctx, vm: ApplianceVm): Promise<number> {
     await guestExec(vm, 'writing /etc/fstab', renderWriteFstabScript(plan, { mountPath: p.mountPath }));
     ctx.settings.blockDevice = { ...blockDeviceEnv(plan, devices), DIB_IMAGE_SIZE: String(Math.ceil(imageBytes / 1024)) };
   });
-  await guestExec(vm, 'mounting /proc, /sys and /dev in the image', mountChroot(p.mountPath));
-  await phase('pre-finalise');
-  await phase('finalise');
-  await guestExec(vm, 'unmounting the image', unmountChroot(p.mountPath));
-  await phase('cleanup');
+  await finishPhases('image');
   let tree: string = p.mountPath;
   if (o.sourceDateEpoch !== undefined) {
     const onePass = canPopulateRoot(plan);

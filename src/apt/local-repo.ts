@@ -83,6 +83,9 @@ export async function buildLocalRepo(req: LocalRepoRequest, o: { cache: string; 
 /** Repository images kept under the cache dir: one per package set, the newest few. */
 export const REPO_IMAGES_KEPT = 3;
 
+/** Bump when writeRepoImage lays the repository out differently: cached images must not be reused. */
+const REPO_LAYOUT = 1;
+
 /**
  * The repository image for this package set: the cached one when an earlier build made it
  * (a deb's file name carries its version, and apt checked its bytes), else a new one.
@@ -108,9 +111,6 @@ export async function writeRepo(debs: string[], req: LocalRepoRequest, work: str
   }
   return { image, packages: debs.length, bytes };
 }
-
-/** Bump when writeRepoImage lays the repository out differently: cached images must not be reused. */
-const REPO_LAYOUT = 1;
 
 /**
  * Keep the `keep` most recently used images. One used in the last hour stays too: a build
