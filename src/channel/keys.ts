@@ -1,6 +1,6 @@
 // Fresh SSH keys for each VM: the client's (kiln's) and the guest's host key. The host
 // hands both in through fw_cfg and accepts only that host key, so nothing else can answer.
-import { timingSafeEqual } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 
 const { utils } = ssh2;
@@ -14,9 +14,52 @@ export interface VmKeys {
 }
 
 export function generateVmKeys(): VmKeys {
-  const client = utils.generateKeyPairSync('ed25519', { comment: 'kiln-client' });
-  const host = utils.generateKeyPairSync('ed25519', { comment: 'kiln-appliance' });
+  const client = ed25519KeyPair('kiln-client');
+  const host = ed25519KeyPair('kiln-appliance');
   return { clientPrivate: client.private, clientPublic: client.public + '\n', hostPrivate: host.private, hostPublic: host.public };
+}
+
+/**
+ * An ed25519 key pair in OpenSSH's own forms (an unencrypted "openssh-key-v1" private key
+ * and a public key line), from node:crypto. Not ssh2's generateKeyPairSync: it strips
+ * leading zero bytes off the 32-byte public key, so about one key in 256 came out
+ * malformed and the VM it was made for could not be reached (mscdex/ssh2#1390).
+ */
+export function ed25519KeyPair(comment: string): { private: string; public: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const blob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
+  // the check word twice lets a reader tell a wrong passphrase; here it is just random
+  const check = randomBytes(4);
+  const secret = Buffer.concat([check, check, blob, sshString(Buffer.concat([seed, pub])), sshString(comment)]);
+  const padding = Buffer.from(Array.from({ length: (8 - (secret.length % 8)) % 8 }, (_, i) => i + 1));
+  const body = Buffer.concat([
+    Buffer.from('openssh-key-v1\0'),
+    sshString('none'), // cipher
+    sshString('none'), // kdf
+    sshString(''), // kdf options
+    uint32(1), // number of keys
+    sshString(blob),
+    sshString(Buffer.concat([secret, padding])),
+  ]);
+  const lines = body.toString('base64').match(/.{1,70}/g)!;
+  return {
+    private: ['-----BEGIN OPENSSH PRIVATE KEY-----', ...lines, '-----END OPENSSH PRIVATE KEY-----', ''].join('\n'),
+    public: `ssh-ed25519 ${blob.toString('base64')} ${comment}`,
+  };
+}
+
+function uint32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+/** SSH wire "string": a 32-bit length, then the bytes. */
+function sshString(data: Buffer | string): Buffer {
+  const b = Buffer.from(data);
+  return Buffer.concat([uint32(b.length), b]);
 }
 
 /** The wire form (SSH public key blob) of an OpenSSH public key line. */
