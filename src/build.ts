@@ -80,12 +80,13 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   const outputs: string[] = [];
   let releaseHelper: (() => void) | undefined;
   // interrupted: no half-written outputs, no build directory, no lock left behind
+  let ok = false;
   const unhook = onInterrupt(() => {
     releaseHelper?.();
-    for (const f of [work, ...outputs, ...outputs.map(partialDir)]) rmSync(f, { recursive: true, force: true });
+    const failed = ok ? [] : [...outputs, ...outputs.map(partialDir)];
+    for (const f of [work, ...failed]) rmSync(f, { recursive: true, force: true });
   });
   const timings: Ctx['timings'] = [];
-  let ok = false;
   try {
     const ctx = await timed(timings, log, 'resolve elements', () => prepareElements(o, log, work, name, timings));
     await timed(timings, log, 'extra-data.d (host)', () => runExtraData(ctx));
@@ -115,12 +116,13 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     if (!o.deleteOnFailure) log.warn(`--no-delete-on-failure: keeping ${work}`);
     throw e;
   } finally {
-    unhook();
     releaseHelper?.();
     if (ok || o.deleteOnFailure) {
       await rm(work, { recursive: true, force: true });
       if (!ok) for (const f of outputs) await rm(f, { recursive: true, force: true });
     }
+    // only now: an interrupt while the directories go finishes removing them
+    unhook();
   }
 }
 

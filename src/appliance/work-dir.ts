@@ -48,10 +48,11 @@ export async function makeWorkDir(store: string): Promise<WorkDir> {
   }
   return {
     path,
+    // live until it is gone: an interrupt during the removal finishes it before kiln exits
     remove: async () => {
+      await rm(path, { recursive: true, force: true });
       live.delete(path);
       unhookIfIdle();
-      await rm(path, { recursive: true, force: true });
     },
   };
 }

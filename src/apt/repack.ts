@@ -2,7 +2,7 @@
 // costliest loop of a bootstrap, and debootstrap unpacks every base package twice; the host
 // decompresses once, natively. The data tar itself is untouched, so owners, modes and
 // every file stay exactly as Debian built them; only the ar member changes.
-import { execa } from 'execa';
+import { filter } from '../vm/exec.js';
 
 export interface ArMember {
   name: string;
@@ -50,7 +50,6 @@ export async function uncompressDeb(deb: Buffer): Promise<Buffer> {
   if (i < 0) return deb;
   const m = members[i]!;
   const [cmd, ...args] = decompressors[m.name]!;
-  const r = await execa(cmd!, args, { input: m.data, encoding: 'buffer', maxBuffer: 4 * 1024 ** 3 });
-  members[i] = { name: 'data.tar', data: Buffer.from(r.stdout) };
+  members[i] = { name: 'data.tar', data: await filter(cmd!, args, m.data, `uncompress ${m.name}`) };
   return renderAr(members);
 }

@@ -3,6 +3,29 @@
 // becomes MissingToolError naming its Debian package.
 import { execa, type Options, type ResultPromise } from 'execa';
 import { KilnError, MissingToolError } from '../errors.js';
+import { onInterrupt } from '../signals.js';
+
+/**
+ * Host programs running now. An interrupt ends them before kiln removes its temp dirs:
+ * an apt-get still writing into a scratch dir would make the removal fail half done.
+ */
+const running = new Set<ResultPromise>();
+let hooked = false;
+
+function started<T extends ResultPromise>(child: T): T {
+  if (!hooked) {
+    hooked = true;
+    onInterrupt(() => {
+      const ends = [...running].map((c) => (c.kill('SIGKILL'), c));
+      // a child's promise also waits for its pipes, which a grandchild may hold open
+      return Promise.race([Promise.allSettled(ends), new Promise((r) => setTimeout(r, 2000).unref())]);
+    }, 'vm');
+  }
+  running.add(child);
+  const done = () => running.delete(child);
+  child.then(done, done);
+  return child;
+}
 
 /** Debian package of each host tool kiln runs, for the "not installed" message. */
 const toolPackages: Record<string, string> = {
@@ -34,7 +57,7 @@ export interface RunResult {
 export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const { what, ...execaOpts } = opts;
   try {
-    const r = await execa(file, args, { stripFinalNewline: false, ...execaOpts });
+    const r = await started(execa(file, args, { stripFinalNewline: false, ...execaOpts }));
     return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   } catch (err) {
     throw toolError(file, what, err);
@@ -43,7 +66,17 @@ export async function run(file: string, args: readonly string[], opts: RunOption
 
 /** Start a long-lived host process; the caller owns its lifecycle. */
 export function spawn(file: string, args: readonly string[], opts: Options = {}): ResultPromise {
-  return execa(file, args, { reject: false, ...opts });
+  return started(execa(file, args, { reject: false, ...opts }));
+}
+
+/** Run a filter: `input` on its stdin, its stdout as bytes. */
+export async function filter(file: string, args: readonly string[], input: Buffer, what: string): Promise<Buffer> {
+  try {
+    const r = await started(execa(file, args, { input, encoding: 'buffer', maxBuffer: 4 * 1024 ** 3 }));
+    return Buffer.from(r.stdout);
+  } catch (err) {
+    throw toolError(file, what, err);
+  }
 }
 
 export function toolError(file: string, what: string, err: unknown): KilnError {
@@ -68,7 +101,7 @@ export interface HostScriptOptions {
 export async function runHostScript(script: string, o: HostScriptOptions): Promise<{ exitCode: number | null; signal: string | null }> {
   const sources = o.environmentFiles.map((f) => `source "${f.replace(/"/g, '\\"')}"`).join('\n');
   const body = `set -e\n${sources}\n${o.trace ? 'set -x\n' : ''}exec "$0"`;
-  const child = execa('bash', ['-c', body, script], { env: o.env, extendEnv: false, cwd: o.cwd, reject: false, stdin: 'ignore', all: true, buffer: false });
+  const child = started(execa('bash', ['-c', body, script], { env: o.env, extendEnv: false, cwd: o.cwd, reject: false, stdin: 'ignore', all: true, buffer: false }));
   child.all?.on('data', (c: Buffer) => o.onOutput(c));
   const r = await child;
   return { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
