@@ -96,9 +96,8 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
   await unpackDebs(debs.map((d) => d.file), root);
   await writeMaintainerFiles(root);
   await mkdir(join(root, 'usr/lib/kiln'), { recursive: true });
-  for (const f of ['init', 'sshd_config', 'execd'] as const) await writeFile(join(root, 'usr/lib/kiln', f), recipe.files[f]);
-  await chmod(join(root, 'usr/lib/kiln/init'), 0o755);
-  await chmod(join(root, 'usr/lib/kiln/execd'), 0o755);
+  for (const f of ['init', 'sshd_config', 'execd', 'readdrive'] as const) await writeFile(join(root, 'usr/lib/kiln', f), recipe.files[f]);
+  for (const f of ['init', 'execd', 'readdrive']) await chmod(join(root, 'usr/lib/kiln', f), 0o755);
   const kernel = await installKernel(kernelDeb, join(work, 'kernel'), root, recipe.modules);
   await run('ldconfig', ['-r', root], { what: 'write the appliance ld.so.cache (ldconfig -r)' });
 

@@ -11,7 +11,7 @@ import { parseModuleList, type ModuleSpec } from './kernel.js';
 export const BUILDER_VERSION = 1;
 
 /** Files of appliance/ that go into the appliance; each change makes a new appliance. */
-export const recipeFiles = ['packages', 'kernel', 'modules', 'initramfs-init', 'init', 'sshd_config', 'execd'] as const;
+export const recipeFiles = ['packages', 'kernel', 'modules', 'initramfs-init', 'init', 'sshd_config', 'execd', 'readdrive'] as const;
 
 export interface Recipe {
   packages: string[];

@@ -10,6 +10,8 @@ import type { TransferDrive } from './transfer-drive.js';
 import { quote } from '../env/quote.js';
 
 export const DATA_DEVICE = '/dev/virtio-ports/kiln.data';
+/** appliance/readdrive in the guest */
+const READDRIVE = '/usr/lib/kiln/readdrive';
 
 /** GNU tar flags that keep everything a root filesystem has. */
 const keepAll = ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--acls', '--sparse'];
@@ -36,7 +38,8 @@ export function parseTotals(stderr: string): number {
 
 /**
  * Copy the host directory `hostDir`'s contents into `guestDir` (created if missing): the
- * host's tar fills the transfer drive, then the guest's tar unpacks what dd reads of it.
+ * host's tar fills the transfer drive, then the guest's tar unpacks what readdrive
+ * splices out of it.
  */
 export async function putTree(ch: CommandRunner, drive: TransferDrive, hostDir: string, guestDir: string): Promise<number> {
   return drive.exclusive(async () => {
@@ -48,10 +51,9 @@ export async function putTree(ch: CommandRunner, drive: TransferDrive, hostDir: 
         const hostErr = collect(tar.stderr);
         if ((await exitOf(tar)) !== 0) throw new TransferError(`reading ${hostDir} on the host failed: ${hostErr()}`);
       });
-      // O_DIRECT reads land in dd's buffer without the guest's page cache: one emulated copy
-      // fewer per byte than tar reading the device, and nothing stale of an earlier transfer
-      const mib = Math.ceil(bytes / 2 ** 20);
-      const result = await ch.exec(`mkdir -p ${quote(guestDir)} && dd if=${dev} bs=1M count=${mib} iflag=direct status=none | tar -x -p --same-owner ${records.join(' ')} ${keepAll.join(' ')} --totals -C ${quote(guestDir)} -f -`);
+      // readdrive splices O_DIRECT reads of the drive into tar's pipe: no guest page cache
+      // (nothing stale of an earlier transfer) and no copy before tar's own read
+      const result = await ch.exec(`mkdir -p ${quote(guestDir)} && ${READDRIVE} ${dev} ${bytes} | tar -x -p --same-owner ${records.join(' ')} ${keepAll.join(' ')} --totals -C ${quote(guestDir)} -f -`);
       checkExit(`unpacking into ${guestDir}`, result);
       const got = parseTotals(result.stderr);
       if (got !== bytes) throw new TransferError(`tree transfer to ${guestDir}: sent ${bytes} bytes, the guest read ${got}`);
