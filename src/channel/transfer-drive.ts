@@ -1,5 +1,5 @@
 // The put lane: a sparse raw file attached as a virtio-blk drive ("kiln-xfer"). The host
-// writes a tar stream into it natively, the guest's tar reads the block device. A drive
+// writes a tar stream into it natively, the guest reads the block device behind it. A drive
 // moves data in big DMA requests with one interrupt each; the virtio-serial port hands the
 // guest 4 KiB per read and per interrupt, which under emulation caps a put well below what
 // the guest's tar can unpack. Data the guest sends back still goes over the data port.
@@ -9,6 +9,9 @@ import type { CommandRunner } from './command.js';
 export const TRANSFER_DRIVE_SERIAL = 'kiln-xfer';
 /** Virtual size: sparse, so it costs only what a transfer writes, and is freed after it. */
 export const TRANSFER_DRIVE_BYTES = 256 * 2 ** 30;
+
+/** How often a growing stream's length is told to the guest: often enough to keep it busy. */
+const GROWTH_POLL_MS = 10;
 
 export class TransferDriveError extends Error {}
 
@@ -43,9 +46,24 @@ export class TransferDrive {
   /**
    * Let `write` (e.g. a host tar) write the drive's file from the start; the bytes it
    * wrote. The file may end shorter than the drive: QEMU reads zeros past its end.
+   * `onLength` hears the file's length as it grows, so the guest can read behind the writer.
    */
-  async fillWith(write: (file: string) => Promise<void>): Promise<number> {
-    await write(this.file);
+  async fillWith(write: (file: string) => Promise<void>, onLength?: (bytes: number) => void): Promise<number> {
+    let last = 0;
+    let writing = true;
+    const poll = onLength
+      ? setInterval(() => {
+          void stat(this.file).then(({ size }) => {
+            if (writing && size > last) onLength((last = size));
+          }, () => {});
+        }, GROWTH_POLL_MS)
+      : undefined;
+    try {
+      await write(this.file);
+    } finally {
+      writing = false;
+      clearInterval(poll);
+    }
     const { size } = await stat(this.file);
     if (size > this.size) throw new TransferDriveError(`the stream (${size} bytes) is larger than the transfer drive (${this.size} bytes)`);
     return size;

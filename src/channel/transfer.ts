@@ -38,22 +38,32 @@ export function parseTotals(stderr: string): number {
 
 /**
  * Copy the host directory `hostDir`'s contents into `guestDir` (created if missing): the
- * host's tar fills the transfer drive, then the guest's tar unpacks what readdrive
- * splices out of it.
+ * host's tar fills the transfer drive while the guest's tar unpacks what readdrive splices
+ * out of it, told on stdin how far the host has written.
  */
 export async function putTree(ch: CommandRunner, drive: TransferDrive, hostDir: string, guestDir: string): Promise<number> {
   return drive.exclusive(async () => {
     const dev = await drive.guestDevice(ch);
+    const lengths = new PassThrough();
     try {
-      // host tar writes the drive's file itself: no copy through node on the way
-      const bytes = await drive.fillWith(async (file) => {
-        const tar = spawn('tar', ['-C', hostDir, '-c', '-f', file, ...records, ...keepAll, '.'], { stdio: ['ignore', 'ignore', 'pipe'] });
-        const hostErr = collect(tar.stderr);
-        if ((await exitOf(tar)) !== 0) throw new TransferError(`reading ${hostDir} on the host failed: ${hostErr()}`);
-      });
-      // readdrive splices O_DIRECT reads of the drive into tar's pipe: no guest page cache
-      // (nothing stale of an earlier transfer) and no copy before tar's own read
-      const result = await ch.exec(`mkdir -p ${quote(guestDir)} && ${READDRIVE} ${dev} ${bytes} | tar -x -p --same-owner ${records.join(' ')} ${keepAll.join(' ')} --totals -C ${quote(guestDir)} -f -`);
+      // readdrive: O_DIRECT, so no guest page cache (nothing stale of an earlier transfer),
+      // and no copy before tar's own read
+      const guest = ch.exec(`mkdir -p ${quote(guestDir)} && ${READDRIVE} ${dev} | tar -x -p --same-owner ${records.join(' ')} ${keepAll.join(' ')} --totals -C ${quote(guestDir)} -f -`, { stdin: lengths });
+      let bytes: number;
+      try {
+        // host tar writes the drive's file itself: no copy through node on the way
+        bytes = await drive.fillWith(async (file) => {
+          const tar = spawn('tar', ['-C', hostDir, '-c', '-f', file, ...records, ...keepAll, '.'], { stdio: ['ignore', 'ignore', 'pipe'] });
+          const hostErr = collect(tar.stderr);
+          if ((await exitOf(tar)) !== 0) throw new TransferError(`reading ${hostDir} on the host failed: ${hostErr()}`);
+        }, (n) => lengths.write(`${n}\n`));
+      } catch (e) {
+        lengths.end('fail\n');
+        await guest.catch(() => {});
+        throw e;
+      }
+      lengths.end(`${bytes}\n`);
+      const result = await guest;
       checkExit(`unpacking into ${guestDir}`, result);
       const got = parseTotals(result.stderr);
       if (got !== bytes) throw new TransferError(`tree transfer to ${guestDir}: sent ${bytes} bytes, the guest read ${got}`);

@@ -148,6 +148,15 @@ describe('the transfer drive', () => {
     expect((await vm.exec('wc -c < /tmp/small-tree/f')).stdout.trim()).toBe('100000');
     expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
   });
+
+  it('a put that fails on the host stops the guest\'s reader too, and the next put works', async () => {
+    await expect(vm.putTree(join(dir, 'no-such-dir'), '/tmp/never')).rejects.toThrow(/reading .*no-such-dir on the host failed/);
+    expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
+    expect((await vm.exec('pgrep -x readdrive; ls /tmp/never | wc -l')).stdout.trim()).toBe('0');
+    const src = join(dir, 'small-tree');
+    expect(await vm.putTree(src, '/tmp/after-failure')).toBeGreaterThan(100_000);
+    expect((await vm.exec('wc -c < /tmp/after-failure/f')).stdout.trim()).toBe('100000');
+  });
 });
 
 describe.skipIf(!isRoot)('a ~200 MB tree with owners and special files, host -> guest -> host', () => {
