@@ -1,7 +1,7 @@
 // `kiln appliance build`: Debian packages -> kernel + initramfs + read-only root, without root.
 // Sequence: resolve+download (private apt) -> unpack -> maintainer files -> kernel modules ->
 // initramfs -> squashfs root -> atomic rename into the content-addressed store.
-import { copyFile, mkdir, readFile, readdir, rename, rm, statfs, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, statfs, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplianceError, KilnError } from '../errors.js';
@@ -10,6 +10,7 @@ import { run } from '../vm/exec.js';
 import { PrivateApt, type AptSource } from '../apt/private-apt.js';
 import { buildInitramfs } from './initramfs.js';
 import { installKernel } from './kernel.js';
+import { pvhKernel } from './pvh.js';
 import { applianceKey, loadRecipe, type Recipe } from './recipe.js';
 import { writeMaintainerFiles } from './rootfs.js';
 import { unpackDebs } from './unpack.js';
@@ -108,7 +109,9 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
   });
   const initrd = await buildInitramfs({ busybox, init: recipe.files['initramfs-init'], kernelVersion: kernel.version, bootModules: kernel.bootModules, modulesDir: kernel.modulesDir });
   await writeFile(join(out, 'initrd'), initrd);
-  await copyFile(kernel.vmlinuz, join(out, 'vmlinuz'));
+  const bzImage = await readFile(kernel.vmlinuz);
+  const pvh = pvhKernel(bzImage);
+  await writeFile(join(out, 'kernel'), pvh ?? bzImage);
   log.info('writing the appliance root image (squashfs)');
   // -all-root: the tree was unpacked by a non-root user, but in the appliance everything is root's
   await run('mksquashfs', [root, join(out, 'root.sqfs'), '-all-root', '-noappend', '-no-progress', '-quiet', '-comp', 'lz4', '-mkfs-time', '0', '-all-time', '0'], {
@@ -119,11 +122,12 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
     recipeHash: recipe.recipeHash,
     kernelVersion: kernel.version,
     kernelPackage: `${kernelInfo.name} ${kernelInfo.version}`,
+    kernelBoot: pvh ? 'pvh' : 'bzimage',
     packages: debs.map(({ name, version, arch }) => ({ name, version, arch })),
     suite: src.suite,
     mirror: src.mirror,
     builtAt: new Date().toISOString(),
-    sizes: { vmlinuz: await fileSize(join(out, 'vmlinuz')), initrd: initrd.length, root: await fileSize(join(out, 'root.sqfs')) },
+    sizes: { kernel: await fileSize(join(out, 'kernel')), initrd: initrd.length, root: await fileSize(join(out, 'root.sqfs')) },
   };
   await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   const dest = join(store, key);

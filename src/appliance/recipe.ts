@@ -8,7 +8,7 @@ import { applianceDataDir } from '../paths.js';
 import { parseModuleList, type ModuleSpec } from './kernel.js';
 
 /** Bump when the builder changes what it makes from the same inputs. */
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 
 /** Files of appliance/ that go into the appliance; each change makes a new appliance. */
 export const recipeFiles = ['packages', 'kernel', 'modules', 'initramfs-init', 'init', 'sshd_config', 'execd', 'readdrive'] as const;

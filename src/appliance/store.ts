@@ -1,4 +1,4 @@
-// Built appliances in the cache: <cache>/appliance/<key>/ holds vmlinuz, initrd, root.sqfs
+// Built appliances in the cache: <cache>/appliance/<key>/ holds kernel, initrd, root.sqfs
 // and manifest.json; recipe-<hash> points at the key last built from a recipe, so a
 // cached build needs neither network nor apt.
 import { access, readFile, rename, writeFile, stat } from 'node:fs/promises';
@@ -12,16 +12,18 @@ export interface ApplianceManifest {
   recipeHash: string;
   kernelVersion: string;
   kernelPackage: string;
+  /** How QEMU starts the kernel file: an ELF at its PVH entry, or the bzImage as packaged. */
+  kernelBoot: 'pvh' | 'bzimage';
   packages: { name: string; version: string; arch: string }[];
   suite: string;
   mirror: string;
   builtAt: string;
-  sizes: { vmlinuz: number; initrd: number; root: number };
+  sizes: { kernel: number; initrd: number; root: number };
 }
 
 export interface Appliance {
   dir: string;
-  vmlinuz: string;
+  kernel: string;
   initrd: string;
   root: string;
   manifest: ApplianceManifest;
@@ -40,8 +42,8 @@ export async function openAppliance(dir: string): Promise<Appliance | undefined>
   const mf = join(dir, 'manifest.json');
   if (!existsSync(mf)) return undefined;
   const manifest = JSON.parse(await readFile(mf, 'utf8')) as ApplianceManifest;
-  const a = { dir, vmlinuz: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd'), root: join(dir, 'root.sqfs'), manifest };
-  for (const [what, f] of [['kernel', a.vmlinuz], ['initramfs', a.initrd], ['root image', a.root]] as const) {
+  const a = { dir, kernel: join(dir, 'kernel'), initrd: join(dir, 'initrd'), root: join(dir, 'root.sqfs'), manifest };
+  for (const [what, f] of [['kernel', a.kernel], ['initramfs', a.initrd], ['root image', a.root]] as const) {
     try {
       await access(f, constants.R_OK);
     } catch (e) {

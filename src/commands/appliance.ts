@@ -41,9 +41,9 @@ export function register(program: Command): void {
         [
           `key:        ${m.key}`,
           `path:       ${a.dir}`,
-          `kernel:     ${m.kernelVersion} (${m.kernelPackage})`,
+          `kernel:     ${m.kernelVersion} (${m.kernelPackage}), started ${m.kernelBoot === 'pvh' ? 'at its PVH entry (uncompressed ELF)' : 'as a bzImage'}`,
           `packages:   ${m.packages.length} from ${m.mirror} ${m.suite}`,
-          `sizes:      vmlinuz ${mb(m.sizes.vmlinuz)}, initrd ${mb(m.sizes.initrd)}, root ${mb(m.sizes.root)}`,
+          `sizes:      kernel ${mb(m.sizes.kernel)}, initrd ${mb(m.sizes.initrd)}, root ${mb(m.sizes.root)}`,
           `built:      ${m.builtAt}`,
         ].join('\n') + '\n',
       );

@@ -21,7 +21,7 @@ import { cacheDir } from '../paths.js';
 import { kvmUsable, planAccel, VerdictStore, verdictKey, type AccelOption } from './accel.js';
 import { spawn } from './exec.js';
 import { DEFAULT_QEMU, qemuVersion } from './qemu-binary.js';
-import { renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
+import { QBOOT, renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
 import { onInterrupt } from '../signals.js';
 
@@ -125,7 +125,8 @@ export class ApplianceVm {
       accel,
       cpus: this.opts.cpus ?? cpus().length,
       memoryMiB: this.opts.memoryMiB ?? 2048,
-      kernel: a.vmlinuz,
+      kernel: a.kernel,
+      firmware: existsSync(QBOOT) ? QBOOT : undefined,
       initrd: a.initrd,
       append: this.opts.append,
       drives: [

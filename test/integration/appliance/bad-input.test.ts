@@ -33,7 +33,7 @@ function expectKilnError(r: CliResult, message: RegExp, hint: RegExp): void {
   expect(r.stderr).not.toMatch(/internal error/);
 }
 
-/** A cache holding a copy of the current appliance, with `vmlinuz` missing or unreadable. */
+/** A cache holding a copy of the current appliance, with `kernel` missing or unreadable. */
 function damagedCache(name: string, kernel: 'missing' | 'unreadable'): string {
   const cache = join(dir, name);
   const key = appliance.manifest.key;
@@ -41,10 +41,10 @@ function damagedCache(name: string, kernel: 'missing' | 'unreadable'): string {
   mkdirSync(join(store, key), { recursive: true });
   copyFileSync(join(appliance.dir, 'manifest.json'), join(store, key, 'manifest.json'));
   for (const f of ['initrd', 'root.sqfs']) symlinkSync(join(appliance.dir, f), join(store, key, f));
-  if (kernel === 'unreadable') copyFileSync(appliance.vmlinuz, join(store, key, 'vmlinuz'));
+  if (kernel === 'unreadable') copyFileSync(appliance.kernel, join(store, key, 'kernel'));
   writeFileSync(join(store, `recipe-${appliance.manifest.recipeHash}`), key + '\n');
   execFileSync('chmod', ['-R', 'go+rX', cache]);
-  if (kernel === 'unreadable') chmodSync(join(store, key, 'vmlinuz'), 0o000);
+  if (kernel === 'unreadable') chmodSync(join(store, key, 'kernel'), 0o000);
   return cache;
 }
 
@@ -88,14 +88,14 @@ describe('bad input', () => {
   it('a cached appliance whose kernel is missing', () => {
     const cache = damagedCache('missing', 'missing');
     const r = kiln(['shell', '--accel', 'tcg', '--', 'true'], { env: { KILN_CACHE_DIR: cache } });
-    expectKilnError(r, /the cached appliance is damaged: its kernel \S+\/vmlinuz is missing/, /rebuild it: kiln appliance build --refresh/);
+    expectKilnError(r, /the cached appliance is damaged: its kernel \S+\/kernel is missing/, /rebuild it: kiln appliance build --refresh/);
   });
 
   it('a cached appliance whose kernel cannot be read (as an unprivileged user)', () => {
     const cache = damagedCache('unreadable', 'unreadable');
     const user = unprivilegedUser();
     const r = kiln(['shell', '--accel', 'tcg', '--', 'true'], { env: { KILN_CACHE_DIR: cache, HOME: cache }, user: user?.name });
-    expectKilnError(r, /the cached appliance is damaged: its kernel \S+\/vmlinuz cannot be read \(EACCES\)/, /kiln appliance build --refresh/);
+    expectKilnError(r, /the cached appliance is damaged: its kernel \S+\/kernel cannot be read \(EACCES\)/, /kiln appliance build --refresh/);
   });
 
   it.skipIf(!isRoot)('a full cache directory (a 1 MB tmpfs; needs root to mount)', () => {

@@ -36,7 +36,7 @@ describe(`kiln appliance build as ${user ? user.name : 'this (non-root) user'}`,
     const keys = readdirSync(store).filter((n) => /^[0-9a-f]{32}$/.test(n));
     expect(keys).toHaveLength(1);
     const dir = join(store, keys[0]!);
-    for (const f of ['vmlinuz', 'initrd', 'root.sqfs', 'manifest.json']) expect(existsSync(join(dir, f))).toBe(true);
+    for (const f of ['kernel', 'initrd', 'root.sqfs', 'manifest.json']) expect(existsSync(join(dir, f))).toBe(true);
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { key: string; kernelVersion: string; packages: { name: string }[] };
     expect(m.key).toBe(keys[0]);
     expect(m.kernelVersion).toMatch(/^\d+\.\d+/);

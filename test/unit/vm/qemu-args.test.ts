@@ -67,6 +67,11 @@ describe('renderQemuArgs', () => {
     expect(cmdline).toContain('console=ttyS0');
   });
 
+  it("QEMU's own firmware unless one is given (qboot for the appliance)", () => {
+    expect(value(renderQemuArgs(base), '-bios')).toBeUndefined();
+    expect(value(renderQemuArgs({ ...base, firmware: '/usr/share/qemu/qboot.rom' }), '-bios')).toBe('/usr/share/qemu/qboot.rom');
+  });
+
   it('sends the console to a file', () => {
     expect(value(renderQemuArgs(base), '-serial')).toBe('file:/t/kiln-vm-x/console.log');
   });
