@@ -1,5 +1,5 @@
-// SIGINT/SIGTERM/SIGHUP end kiln in order: every registered teardown runs (VMs are killed
-// first, then temp dirs and locks go), then kiln exits as the signal would have. `on`,
+// SIGINT/SIGTERM/SIGHUP end kiln in order: every registered teardown runs (VMs and host programs are
+// killed first, then temp dirs and locks go), then kiln exits as the signal would have. `on`,
 // not `once`: execa's signal-exit re-raises the signal as soon as it is the only listener
 // left, which would kill kiln before the teardown ran. A second signal while tearing down
 // is ignored; the VM watchdog still covers a SIGKILL.

@@ -49,6 +49,7 @@ export async function putTree(ch: CommandRunner, drive: TransferDrive, hostDir: 
       // readdrive: O_DIRECT, so no guest page cache (nothing stale of an earlier transfer),
       // and no copy before tar's own read
       const guest = ch.exec(`mkdir -p ${quote(guestDir)} && ${READDRIVE} ${dev} | tar -x -p --same-owner ${records.join(' ')} ${keepAll.join(' ')} --totals -C ${quote(guestDir)} -f -`, { stdin: lengths });
+      guest.catch(() => {}); // awaited below; a channel that closes meanwhile is no unhandled rejection
       let bytes: number;
       try {
         // host tar writes the drive's file itself: no copy through node on the way
