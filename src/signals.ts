@@ -15,6 +15,15 @@ let hooked = false;
  */
 export function onInterrupt(fn: Teardown, stage: 'vm' | 'files' = 'files'): () => void {
   hook();
+  return alsoOnInterrupt(fn, stage);
+}
+
+/**
+ * Like onInterrupt, but without making kiln catch the signals itself: `fn` runs only if
+ * something that needs an orderly end (a build, a VM, a scratch dir) already did. Merely
+ * running a host program must not change how a process (a test worker, say) dies.
+ */
+export function alsoOnInterrupt(fn: Teardown, stage: 'vm' | 'files' = 'files'): () => void {
   const set = stage === 'vm' ? first : then;
   set.add(fn);
   return () => set.delete(fn);

@@ -3,7 +3,7 @@
 // becomes MissingToolError naming its Debian package.
 import { execa, type Options, type ResultPromise } from 'execa';
 import { KilnError, MissingToolError } from '../errors.js';
-import { onInterrupt } from '../signals.js';
+import { alsoOnInterrupt } from '../signals.js';
 
 /**
  * Host programs running now. An interrupt ends them before kiln removes its temp dirs:
@@ -15,7 +15,7 @@ let hooked = false;
 function started<T extends ResultPromise>(child: T): T {
   if (!hooked) {
     hooked = true;
-    onInterrupt(() => {
+    alsoOnInterrupt(() => {
       const ends = [...running].map((c) => (c.kill('SIGKILL'), c));
       // a child's promise also waits for its pipes, which a grandchild may hold open
       return Promise.race([Promise.allSettled(ends), new Promise((r) => setTimeout(r, 2000).unref())]);
