@@ -27,8 +27,13 @@ export function generateVmKeys(): VmKeys {
  */
 export function ed25519KeyPair(comment: string): { private: string; public: string } {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  // the raw keys end the DER forms (SPKI: 12 bytes of header; PKCS#8: 16). Not JWK export:
+  // Node 20's deadlocks now and then when a garbage collection runs inside it
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
+  if (spki.length !== 44 || pkcs8.length !== 48) throw new Error(`unexpected ed25519 DER sizes ${spki.length}/${pkcs8.length}`);
+  const pub = spki.subarray(12);
+  const seed = pkcs8.subarray(16);
   const blob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
   // the check word twice lets a reader tell a wrong passphrase; here it is just random
   const check = randomBytes(4);
