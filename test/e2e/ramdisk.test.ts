@@ -19,7 +19,7 @@ beforeAll(async () => {
   expect(info.exitCode, info.all).toBe(0);
   const path = /^path:\s+(\S+)/m.exec((await kiln(['appliance', 'info'])).stdout)?.[1];
   expect(path).toBeTruthy();
-  build = await kiln(['build', '--ramdisk', '-n', '-p', tinyElements, '-o', name, '--envvar', `KILN_TEST_KERNEL=${join(path!, 'vmlinuz')}`, 'tiny-os', 'tiny-kernel']);
+  build = await kiln(['build', '--ramdisk', '-n', '-p', tinyElements, '-o', name, '--envvar', `KILN_TEST_KERNEL=${join(path!, 'kernel')}`, 'tiny-os', 'tiny-kernel']);
 }, 900_000);
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
