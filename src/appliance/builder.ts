@@ -66,6 +66,9 @@ export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ app
   }
 }
 
+/** appliance/ files that go to /usr/lib/kiln in the appliance, with their modes. */
+const kilnFiles = { init: 0o755, sshd_config: 0o644, execd: 0o755, readdrive: 0o755 } as const;
+
 async function buildInto(work: string, store: string, recipe: Recipe, src: typeof defaultSources, log: Logger): Promise<Appliance> {
   const apt = new PrivateApt(join(work, 'apt'), 'amd64');
   const sources: AptSource[] = [
@@ -97,8 +100,10 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
   await unpackDebs(debs.map((d) => d.file), root);
   await writeMaintainerFiles(root);
   await mkdir(join(root, 'usr/lib/kiln'), { recursive: true });
-  for (const f of ['init', 'sshd_config', 'execd', 'readdrive'] as const) await writeFile(join(root, 'usr/lib/kiln', f), recipe.files[f]);
-  for (const f of ['init', 'execd', 'readdrive']) await chmod(join(root, 'usr/lib/kiln', f), 0o755);
+  for (const [f, mode] of Object.entries(kilnFiles)) {
+    await writeFile(join(root, 'usr/lib/kiln', f), recipe.files[f as keyof typeof kilnFiles]);
+    await chmod(join(root, 'usr/lib/kiln', f), mode);
+  }
   const kernel = await installKernel(kernelDeb, join(work, 'kernel'), root, recipe.modules);
   await run('ldconfig', ['-r', root], { what: 'write the appliance ld.so.cache (ldconfig -r)' });
 

@@ -3,11 +3,16 @@
 
 const LEGACY_MAGIC = 0x184c2102;
 
+/** Whether `data` starts like a legacy LZ4 stream. */
+export function isLz4Legacy(data: Buffer): boolean {
+  return data.length >= 4 && data.readUInt32LE(0) === LEGACY_MAGIC;
+}
+
 export class Lz4Error extends Error {}
 
 /** The bytes of a legacy LZ4 stream; stops after `outputSize` bytes (trailers follow). */
 export function decodeLz4Legacy(src: Buffer, outputSize: number): Buffer {
-  if (src.length < 4 || src.readUInt32LE(0) !== LEGACY_MAGIC) throw new Lz4Error('not an LZ4 legacy stream');
+  if (!isLz4Legacy(src)) throw new Lz4Error('not an LZ4 legacy stream');
   const out = Buffer.allocUnsafe(outputSize);
   let ip = 4;
   let op = 0;

@@ -2,7 +2,7 @@
 // A bzImage first runs the firmware's real-mode boot path and then unpacks itself, both
 // emulated under TCG; QEMU loads the ELF's segments natively and jumps straight in, which
 // takes about 0.2 s off every appliance boot. Made once, when the appliance is built.
-import { decodeLz4Legacy } from './lz4.js';
+import { decodeLz4Legacy, isLz4Legacy } from './lz4.js';
 
 /** XEN_ELFNOTE_PHYS32_ENTRY in a "Xen" note: the kernel's 32-bit PVH entry point. */
 const PVH_ENTRY_NOTE = 18;
@@ -18,7 +18,7 @@ export function pvhKernel(bzImage: Buffer): Buffer | undefined {
   const setupSectors = bzImage[0x1f1] || 4;
   const start = (setupSectors + 1) * 512 + bzImage.readUInt32LE(0x248);
   const payload = bzImage.subarray(start, start + bzImage.readUInt32LE(0x24c));
-  if (payload.length < 8 || payload.readUInt32LE(0) !== 0x184c2102) return undefined;
+  if (payload.length < 8 || !isLz4Legacy(payload)) return undefined;
   // the kernel build appends the uncompressed size to the compressed stream
   const elf = decodeLz4Legacy(payload, payload.readUInt32LE(payload.length - 4));
   return hasPvhEntry(elf) ? elf : undefined;
