@@ -64,5 +64,3 @@ function seconds(ms: number | undefined): string {
   return `${((ms ?? 0) / 1000).toFixed(1)}s`;
 }
 
-/** A logger that drops everything: for library calls and tests that don't care. */
-export const silentLogger: Logger = createLogger({ write: () => {} });

@@ -1,16 +1,20 @@
 // BuildOptions: what a build needs, validated, from kiln's / virt-dib's / DIB's spellings.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { availableParallelism, totalmem } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { parseEnvvar, type EnvvarSpec } from './env/envvar.js';
-import { formatNames, getFormat } from './outputs/index.js';
-import { parseBreak } from './phases/table.js';
-import type { AccelOption } from './vm/accel.js';
+import { getFormat, imageBaseName, parseDockerTarget, type OutputFormat } from './outputs/index.js';
+import { parseBreak } from './elements/phases.js';
+import { parseAccel, type AccelOption } from './vm/accel.js';
 
 export interface BuildOptions {
   elements: string[];
   name: string;
-  formats: string[];
+  /** -o made absolute, without the extension of a single -t (DIB's rule): outputs are BASE.<ext> and BASE.d/. */
+  imageBase: string;
+  /** -t, resolved once: each format's module (aliases resolved, duplicates dropped). */
+  formats: OutputFormat[];
   elementPaths: string[];
   skipBase: boolean;
   excludeElements: string[];
@@ -57,14 +61,16 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
   if (elements.length === 0) throw new UsageError('no elements given', { hint: 'e.g. kiln build -o debian debian-minimal vm' });
   const name = str('name');
   if (!name) throw new UsageError('-o/--name is required: the name of the image to write', { hint: 'e.g. kiln build -o debian debian-minimal vm' });
-  const formats = list('formats').length ? list('formats') : ['qcow2'];
-  for (const f of formats) getFormat(f); // throws a UsageError listing the valid names
+  if (o.formats !== undefined && list('formats').length === 0) throw new UsageError('-t/--formats is empty', { hint: 'give one or more image types, e.g. -t qcow2,raw' });
+  const names = list('formats').length ? list('formats') : ['qcow2'];
+  const formats = [...new Map(names.map((f) => getFormat(f)).map((f) => [f.name, f])).values()]; // getFormat throws a UsageError listing the valid names
+  const imageBase = imageBaseName(resolve(name), names);
+  if (formats.some((f) => f.name === 'docker')) parseDockerTarget(str('dockerTarget') ?? `${basename(imageBase)}:latest`);
   const arch = str('arch') ?? 'amd64';
   if (!['amd64', 'x86_64'].includes(arch)) {
     throw new UsageError(`--arch ${arch}: kiln builds for this host's architecture (amd64) only for now`, { hint: 'drop --arch, or build on a host of that architecture' });
   }
-  const accel = (str('accel') ?? 'auto') as AccelOption;
-  if (!['auto', 'kvm', 'tcg'].includes(accel)) throw new UsageError(`--accel ${accel}: must be auto, kvm or tcg`);
+  const accel = parseAccel(str('accel') ?? 'auto', '--accel');
   const fsType = str('fsType');
   if (fsType && !['ext2', 'ext3', 'ext4', 'xfs', 'vfat'].includes(fsType)) throw new UsageError(`--fs-type ${fsType}: kiln makes ext2, ext3, ext4, xfs or vfat`);
   const epoch = str('sourceDateEpoch') ?? env.SOURCE_DATE_EPOCH;
@@ -74,6 +80,7 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
   return {
     elements,
     name,
+    imageBase,
     formats,
     elementPaths: (o.elementPath as string[] | undefined) ?? [],
     skipBase: !!o.skipBase,
@@ -98,8 +105,8 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     installType: str('installType') ?? 'source',
     deleteOnFailure: o.deleteOnFailure !== false,
     logfile: str('logfile'),
-    memsizeMiB: num(str('memsize') ?? '2048', '--memsize'),
-    smp: str('smp') ? num(str('smp')!, '--smp') : undefined,
+    memsizeMiB: memsize(str('memsize') ?? '2048'),
+    smp: str('smp') ? smp(str('smp')!) : undefined,
     accel,
     machineReadable: !!o.machineReadable,
     breaks: parseBreak(str('break') ?? env.break),
@@ -134,10 +141,28 @@ export function size(text: string, option: string): number {
   return n * factor;
 }
 
+/** The appliance's memory: enough for its kernel and a build's tmpfs, no more than this host has. */
+export function memsize(text: string, option = '--memsize', min = MIN_MEMSIZE_MIB): number {
+  const n = num(text, option);
+  const host = Math.floor(totalmem() / 1024 ** 2);
+  if (!Number.isInteger(n) || n < min || n > host) throw new UsageError(`${option} ${text}: give whole MiB from ${min} to ${host} (this host's memory)`, { hint: `e.g. ${option} 2048` });
+  return n;
+}
+
+/** The appliance's vCPUs: at least one, at most twice this host's cores (more only slows emulation). */
+export function smp(text: string, option = '--smp'): number {
+  const n = num(text, option);
+  const max = availableParallelism() * 2;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${option} ${text}: give a whole number of vCPUs from 1 to ${max} (twice this host's ${availableParallelism()} cores)`);
+  return n;
+}
+
+/** Below this the appliance's kernel cannot unpack its initramfs and start the channel. */
+export const MIN_MEMSIZE_MIB = 256;
+
 function num(text: string, option: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${option} ${text}: not a number`);
   return n;
 }
 
-export const validFormats = (): string => formatNames().join(', ');

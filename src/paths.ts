@@ -1,15 +1,8 @@
-// Where kiln keeps things on the host, and where its own data files live.
+// Where kiln's own data files live (the package's appliance/, elements/ and dib-lib/). The
+// caches it keeps on the host are src/cache/layout.ts's.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** $XDG_CACHE_HOME/kiln, else ~/.cache/kiln; KILN_CACHE_DIR overrides both (tests, CI). */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KILN_CACHE_DIR) return resolve(env.KILN_CACHE_DIR);
-  const base = env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME : join(env.HOME ?? homedir(), '.cache');
-  return join(base, 'kiln');
-}
 
 /** The package root: works from src/ (vitest) and from dist/ (installed bin). */
 export const packageRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -6,15 +6,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplianceError, KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { run } from '../vm/exec.js';
-import { PrivateApt, type AptSource } from '../apt/private-apt.js';
+import { run } from '../host/run.js';
+import { PrivateApt } from '../apt/private-apt.js';
+import { archiveSources, DEBIAN_ARCHIVE, type Archive } from '../apt/sources.js';
 import { buildInitramfs } from './initramfs.js';
 import { installKernel } from './kernel.js';
 import { pvhKernel } from './pvh.js';
 import { applianceKey, loadRecipe, type Recipe } from './recipe.js';
 import { writeMaintainerFiles } from './rootfs.js';
 import { unpackDebs } from './unpack.js';
-import { makeWorkDir, removeStaleWorkDirs } from './work-dir.js';
+import { makeScratchDir, removeDeadScratchDirs } from '../host/scratch.js';
 import { applianceForRecipe, fileSize, openAppliance, openIfIntact, setRecipePointer, storeDir, type Appliance, type ApplianceManifest } from './store.js';
 
 export interface ApplianceBuildOptions {
@@ -29,12 +30,8 @@ export interface ApplianceBuildOptions {
   recipeDir?: string;
 }
 
-export const defaultSources = {
-  mirror: 'http://deb.debian.org/debian',
-  securityMirror: 'http://deb.debian.org/debian-security',
-  suite: 'bookworm',
-  keyring: '/usr/share/keyrings/debian-archive-keyring.gpg',
-};
+/** The appliance's Debian: the release its packages come from, on Debian's archive. */
+export const APPLIANCE_ARCHIVE: Archive = { ...DEBIAN_ARCHIVE, suite: 'bookworm' };
 
 export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ appliance: Appliance; cached: boolean }> {
   const recipe = await loadRecipe(opts.recipeDir);
@@ -43,7 +40,7 @@ export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ app
     const hit = await applianceForRecipe(recipe.recipeHash, store);
     if (hit) return { appliance: hit, cached: true };
   }
-  const src = { ...defaultSources, ...pick(opts) };
+  const src: Archive = { ...APPLIANCE_ARCHIVE, ...pick(opts) };
   if (!existsSync(src.keyring)) {
     throw new ApplianceError(`the Debian archive keyring ${src.keyring} is missing; kiln needs it to verify the appliance packages`, {
       hint: 'install it: apt-get install debian-archive-keyring (or pass --keyring FILE)',
@@ -52,10 +49,10 @@ export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ app
   await mkdir(store, { recursive: true }).catch((e: unknown) => {
     throw cacheError(store, e);
   });
-  const stale = await removeStaleWorkDirs(store);
+  const stale = await removeDeadScratchDirs(store, '.build-');
   if (stale.length) opts.logger.info(`removed ${stale.length} scratch director${stale.length === 1 ? 'y' : 'ies'} of interrupted appliance builds`);
   await requireFreeSpace(store);
-  const work = await makeWorkDir(store);
+  const work = await makeScratchDir(store, '.build-');
   try {
     const appliance = await buildInto(work.path, store, recipe, src, opts.logger);
     return { appliance, cached: false };
@@ -69,14 +66,9 @@ export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ app
 /** appliance/ files that go to /usr/lib/kiln in the appliance, with their modes. */
 const kilnFiles = { init: 0o755, sshd_config: 0o644, execd: 0o755, readdrive: 0o755 } as const;
 
-async function buildInto(work: string, store: string, recipe: Recipe, src: typeof defaultSources, log: Logger): Promise<Appliance> {
+async function buildInto(work: string, store: string, recipe: Recipe, src: Archive, log: Logger): Promise<Appliance> {
   const apt = new PrivateApt(join(work, 'apt'), 'amd64');
-  const sources: AptSource[] = [
-    { mirror: src.mirror, suite: src.suite, components: ['main'], keyring: src.keyring },
-    { mirror: src.mirror, suite: `${src.suite}-updates`, components: ['main'], keyring: src.keyring },
-    { mirror: src.securityMirror, suite: `${src.suite}-security`, components: ['main'], keyring: src.keyring },
-  ];
-  await apt.init(sources);
+  await apt.init(archiveSources(src));
   log.info(`resolving ${recipe.packages.length} appliance packages from ${src.mirror} ${src.suite}`);
   await apt.update();
   const kernelPkg = (await apt.dependsOf(recipe.kernelPackage)).find((d) => d.startsWith('linux-image-')) ?? recipe.kernelPackage;
@@ -148,8 +140,8 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: typeo
   return (await openAppliance(dest))!;
 }
 
-function pick(o: ApplianceBuildOptions): Partial<typeof defaultSources> {
-  const r: Partial<typeof defaultSources> = {};
+function pick(o: ApplianceBuildOptions): Partial<Archive> {
+  const r: Partial<Archive> = {};
   if (o.mirror) r.mirror = o.mirror;
   if (o.securityMirror) r.securityMirror = o.securityMirror;
   if (o.suite) r.suite = o.suite;

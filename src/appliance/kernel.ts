@@ -3,7 +3,7 @@
 import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApplianceError } from '../errors.js';
-import { run } from '../vm/exec.js';
+import { run } from '../host/run.js';
 
 export interface ModuleSpec {
   name: string;

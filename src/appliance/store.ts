@@ -5,7 +5,7 @@ import { access, readFile, rename, writeFile, stat } from 'node:fs/promises';
 import { constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplianceError } from '../errors.js';
-import { cacheDir } from '../paths.js';
+import { cacheLayout } from '../cache/layout.js';
 
 export interface ApplianceManifest {
   key: string;
@@ -30,7 +30,7 @@ export interface Appliance {
 }
 
 export function storeDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheDir(env), 'appliance');
+  return cacheLayout(env).appliances;
 }
 
 /**

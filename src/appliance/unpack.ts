@@ -3,7 +3,7 @@
 // them); usr-merge symlinks exist beforehand and are kept, as usrmerge would leave them.
 import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../vm/exec.js';
+import { run } from '../host/run.js';
 
 export const usrMergeLinks: Record<string, string> = {
   bin: 'usr/bin',

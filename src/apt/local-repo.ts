@@ -11,17 +11,14 @@ import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes, wri
 import { basename, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { run } from '../vm/exec.js';
+import { run } from '../host/run.js';
 import { parseControl, renderPackagesEntry, renderRelease, requiredPackages } from './index-file.js';
-import { PrivateApt, type AptSource } from './private-apt.js';
+import { PrivateApt } from './private-apt.js';
+import { archiveSources, type Archive } from './sources.js';
+import type { CacheLayout } from '../cache/layout.js';
 import { uncompressDeb } from './repack.js';
 
-export interface LocalRepoRequest {
-  mirror: string;
-  securityMirror: string;
-  suite: string;
-  components: string[];
-  keyring: string;
+export interface LocalRepoRequest extends Archive {
   arch: string;
   /** Besides Priority: required and apt: what the build will install (names unknown to the index are skipped). */
   packages: string[];
@@ -40,14 +37,10 @@ export function repoKey(r: LocalRepoRequest): string {
   return createHash('sha256').update(JSON.stringify([r.mirror, r.securityMirror, r.suite, r.components, r.keyring, r.arch])).digest('hex').slice(0, 16);
 }
 
-export async function buildLocalRepo(req: LocalRepoRequest, o: { cache: string; work: string; logger: Logger }): Promise<LocalRepo> {
-  const aptRoot = join(o.cache, 'apt', `${req.suite}-${req.arch}-${repoKey(req)}`);
+export async function buildLocalRepo(req: LocalRepoRequest, o: { cache: CacheLayout; work: string; logger: Logger }): Promise<LocalRepo> {
+  const aptRoot = join(o.cache.apt, `${req.suite}-${req.arch}-${repoKey(req)}`);
   const apt = new PrivateApt(aptRoot, req.arch);
-  const sources: AptSource[] = [
-    { mirror: req.mirror, suite: req.suite, components: req.components, keyring: req.keyring },
-    { mirror: req.mirror, suite: `${req.suite}-updates`, components: req.components, keyring: req.keyring },
-    { mirror: req.securityMirror, suite: `${req.suite}-security`, components: req.components, keyring: req.keyring },
-  ];
+  const sources = archiveSources(req);
   const fresh = !existsSync(join(aptRoot, 'state/lists'));
   await apt.init(sources);
   if (req.offline) {
@@ -90,9 +83,9 @@ const REPO_LAYOUT = 1;
  * The repository image for this package set: the cached one when an earlier build made it
  * (a deb's file name carries its version, and apt checked its bytes), else a new one.
  */
-export async function writeRepo(debs: string[], req: LocalRepoRequest, work: string, cache: string): Promise<LocalRepo> {
+export async function writeRepo(debs: string[], req: LocalRepoRequest, work: string, cache: CacheLayout): Promise<LocalRepo> {
   const bytes = (await Promise.all(debs.map((d) => stat(d)))).reduce((n, s) => n + s.size, 0);
-  const images = join(cache, 'repo-images');
+  const images = cache.repoImages;
   const key = createHash('sha256').update(JSON.stringify([REPO_LAYOUT, req.suite, req.arch, debs.map((d) => basename(d)).sort()])).digest('hex').slice(0, 32);
   const image = join(images, `${key}.sqfs`);
   if (existsSync(image)) {
@@ -128,11 +121,11 @@ async function pruneRepoImages(dir: string, keep: number): Promise<void> {
  * debootstrap installs) + archives/ (the originals, apt's cache hits in the chroot: apt
  * checks them against its own index), then one squashfs image of it all.
  */
-async function writeRepoImage(debs: string[], req: LocalRepoRequest, work: string, cache: string, image: string): Promise<void> {
+async function writeRepoImage(debs: string[], req: LocalRepoRequest, work: string, cache: CacheLayout, image: string): Promise<void> {
   const root = join(work, 'repo');
   const pool = join(root, 'pool');
   const archives = join(root, 'archives');
-  const rawCache = join(cache, 'debs-uncompressed');
+  const rawCache = cache.debsUncompressed;
   const index = join(root, 'dists', req.suite, 'main', `binary-${req.arch}`);
   for (const d of [pool, archives, index, rawCache]) await mkdir(d, { recursive: true });
   let packages = '';

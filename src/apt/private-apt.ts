@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
-import { run, type RunOptions, type RunResult } from '../vm/exec.js';
+import { run, type RunOptions, type RunResult } from '../host/run.js';
 
 /**
  * How long one apt run may take. apt retries a mirror that stops answering for a long

@@ -2,7 +2,7 @@
 // costliest loop of a bootstrap, and debootstrap unpacks every base package twice; the host
 // decompresses once, natively. The data tar itself is untouched, so owners, modes and
 // every file stay exactly as Debian built them; only the ar member changes.
-import { filter } from '../vm/exec.js';
+import { filter } from '../host/run.js';
 
 export interface ArMember {
   name: string;

@@ -1,31 +1,8 @@
-// Reproducible identifiers: every UUID, GUID, hash seed and disk id a build writes is derived
-// from one seed string and the node it belongs to, so the same inputs give the same bytes.
-import { createHash } from 'node:crypto';
+// The block-device layer's reproducible identifiers (src/ids.ts), one per purpose and node.
+import { deriveId32 as id32, deriveUuid as uuid } from '../ids.js';
 
 export type IdPurpose = 'fs-uuid' | 'ext-hash-seed' | 'vfat-volume-id' | 'gpt-disk' | 'gpt-partition' | 'mbr-disk-id';
 
-function digest(seed: string, purpose: IdPurpose, name: string): Buffer {
-  // JSON keeps the three parts apart: ("a", "bc") and ("ab", "c") must not collide.
-  return createHash('sha256').update(JSON.stringify(['kiln-blockdev', purpose, seed, name])).digest();
-}
-
-/** An RFC 4122 version-4-shaped UUID, lower case. */
-export function deriveUuid(seed: string, purpose: IdPurpose, name: string): string {
-  const b = digest(seed, purpose, name).subarray(0, 16);
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-/** A non-zero 32-bit value as 8 lower-case hex digits (MBR disk id, FAT volume id). */
-export function deriveId32(seed: string, purpose: IdPurpose, name: string): string {
-  const b = digest(seed, purpose, name);
-  for (let i = 0; i + 4 <= b.length; i += 4) {
-    const v = b.readUInt32BE(i);
-    if (v !== 0) return v.toString(16).padStart(8, '0');
-  }
-  return '00000001';
-}
-
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const deriveUuid = (seed: string, purpose: IdPurpose, name: string): string => uuid('kiln-blockdev', seed, purpose, name);
+export const deriveId32 = (seed: string, purpose: IdPurpose, name: string): string => id32('kiln-blockdev', seed, purpose, name);
+export { UUID_RE } from '../ids.js';

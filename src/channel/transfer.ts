@@ -7,7 +7,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import type { CommandRunner, ExecResult } from './command.js';
 import type { DataPort } from './dataport.js';
 import type { TransferDrive } from './transfer-drive.js';
-import { quote } from '../env/quote.js';
+import { quote } from '../quote.js';
 
 export const DATA_DEVICE = '/dev/virtio-ports/kiln.data';
 /** appliance/readdrive in the guest */

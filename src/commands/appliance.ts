@@ -1,12 +1,13 @@
 // `kiln appliance build|info`: make the appliance VM's kernel, initramfs and root, or show it.
 import type { Command } from 'commander';
+import { statusAction, type ExitStatus } from './status.js';
 import { buildAppliance } from '../appliance/builder.js';
 import { applianceForRecipe } from '../appliance/store.js';
 import { loadRecipe } from '../appliance/recipe.js';
 import { ApplianceError } from '../errors.js';
 import { createLogger } from '../log.js';
 
-export function register(program: Command): void {
+export function register(program: Command, status: ExitStatus): void {
   const cmd = program.command('appliance').description('build or inspect the appliance VM that runs every privileged step');
   cmd
     .command('build')
@@ -17,17 +18,17 @@ export function register(program: Command): void {
     .option('--suite NAME', 'Debian suite of the appliance (default bookworm)')
     .option('--keyring FILE', 'keyring that signs the mirror (default the Debian archive keyring)')
     .option('--machine-readable', 'one JSON event per line on stderr')
-    .action(async (o: { refresh?: boolean; mirror?: string; securityMirror?: string; suite?: string; keyring?: string; machineReadable?: boolean }) => {
+    .action(statusAction(status, async (o: { refresh?: boolean; mirror?: string; securityMirror?: string; suite?: string; keyring?: string; machineReadable?: boolean }) => {
       const logger = createLogger({ machineReadable: o.machineReadable });
       const t0 = Date.now();
       const { appliance, cached } = await buildAppliance({ logger, ...o });
       logger.info(`${cached ? 'cached' : 'built'} appliance ${appliance.manifest.key} in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${appliance.dir}`);
-    });
+    }));
   cmd
     .command('info')
     .description('print what the current appliance holds')
     .option('--json', 'print the manifest as JSON')
-    .action(async (o: { json?: boolean }) => {
+    .action(statusAction(status, async (o: { json?: boolean }) => {
       const recipe = await loadRecipe();
       const a = await applianceForRecipe(recipe.recipeHash);
       if (!a) throw new ApplianceError('no appliance has been built for this version of kiln', { hint: 'run: kiln appliance build' });
@@ -47,5 +48,5 @@ export function register(program: Command): void {
           `built:      ${m.builtAt}`,
         ].join('\n') + '\n',
       );
-    });
+    }));
 }

@@ -1,39 +1,63 @@
-// `kiln boot IMAGE`: does the image boot? Exit 0 when the console shows a login prompt (or --marker).
+// `kiln boot IMAGE`: does the image boot? Exit 0 when the console shows a login prompt (or --marker), 1 when not.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { memsize } from '../options.js';
+import { parseAccel } from '../vm/accel.js';
 import { bootTest } from '../vm/boot-test.js';
-import type { AccelOption } from '../vm/accel.js';
+import { statusAction, type ExitStatus } from './status.js';
 
-export function register(program: Command): void {
+interface BootOptions {
+  timeout: string;
+  marker?: string;
+  uefi?: boolean;
+  accel: string;
+  memsize: string;
+  console?: boolean;
+}
+
+export function register(program: Command, status: ExitStatus): void {
   program
     .command('boot')
     .description('boot an image in QEMU and wait for a login prompt on its serial console; exit 0 if it comes, 1 if not')
     .argument('<image>', 'the image (qcow2, raw, vmdk, vhd...)')
     .option('--timeout <SECONDS>', 'how long to wait', '600')
-    .option('--marker <REGEX>', 'wait for this instead of a login prompt')
+    .option('--marker <REGEX>', 'wait for this (a regular expression) instead of a login prompt')
     .option('--uefi', 'boot with UEFI firmware (OVMF) instead of BIOS')
     .option('--accel <ACCEL>', 'auto, kvm or tcg', 'auto')
     .option('--memsize <MiB>', 'memory in MiB', '1024')
     .option('--console', 'copy the console output to stderr')
-    .action(async (image: string, o: { timeout: string; marker?: string; uefi?: boolean; accel: string; memsize: string; console?: boolean }) => {
-      if (!['auto', 'kvm', 'tcg'].includes(o.accel)) throw new UsageError(`--accel ${o.accel}: must be auto, kvm or tcg`);
-      const logger = createLogger();
-      const r = await bootTest({
-        image,
-        accel: o.accel as AccelOption,
-        timeoutMs: Number(o.timeout) * 1000,
-        marker: o.marker,
-        uefi: o.uefi,
-        memoryMiB: Number(o.memsize),
-        logger,
-        onConsole: o.console ? (c) => process.stderr.write(c) : undefined,
-      });
-      if (r.ok) {
-        logger.info(`${image} booted: ${o.marker ? 'marker seen' : 'login prompt'} after ${(r.elapsedMs / 1000).toFixed(1)}s`);
-        return;
-      }
-      logger.warn(`${image} did not reach ${o.marker ? `/${o.marker}/` : 'a login prompt'} within ${o.timeout}s; last console lines:\n  ${r.console.trim().split('\n').slice(-15).join('\n  ')}`);
-      process.exitCode = 1;
-    });
+    .action(
+      statusAction(status, async (image: string, o: BootOptions) => {
+        const timeout = Number(o.timeout);
+        if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout ${o.timeout}: give a number of seconds above 0`);
+        const marker = o.marker === undefined ? undefined : pattern(o.marker);
+        const logger = createLogger();
+        const r = await bootTest({
+          image,
+          accel: parseAccel(o.accel),
+          timeoutMs: timeout * 1000,
+          marker,
+          uefi: o.uefi,
+          memoryMiB: memsize(o.memsize),
+          logger,
+          onConsole: o.console ? (c) => process.stderr.write(c) : undefined,
+        });
+        if (r.ok) {
+          logger.info(`${image} booted: ${o.marker ? 'marker seen' : 'login prompt'} after ${(r.elapsedMs / 1000).toFixed(1)}s`);
+          return 0;
+        }
+        logger.warn(`${image} did not reach ${o.marker ? `/${o.marker}/` : 'a login prompt'} within ${o.timeout}s; last console lines:\n  ${r.console.trim().split('\n').slice(-15).join('\n  ')}`);
+        return 1;
+      }),
+    );
+}
+
+/** --marker as the regular expression it is, or a usage error that says why it is not one. */
+function pattern(text: string): RegExp {
+  try {
+    return new RegExp(text, 'm');
+  } catch (e) {
+    throw new UsageError(`--marker ${text}: not a regular expression (${(e as Error).message})`, { hint: 'escape special characters with \\, e.g. --marker "\\(ready\\)"' });
+  }
 }

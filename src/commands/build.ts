@@ -1,14 +1,16 @@
 // `kiln build`: virt-dib's options with DIB's spellings of the same things.
 import { Command, Option } from 'commander';
-import { createWriteStream } from 'node:fs';
-import { build } from '../build.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { build } from '../build/index.js';
+import { UsageError } from '../errors.js';
 import { createLogger, renderHuman } from '../log.js';
 import { buildOptionsFrom } from '../options.js';
 import { formatNames } from '../outputs/index.js';
+import { statusAction, type ExitStatus } from './status.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export function buildCommand(name = 'build'): Command {
+export function buildCommand(status: ExitStatus, name = 'build'): Command {
   return new Command(name)
     .description('build a disk image from diskimage-builder elements; every privileged step runs in the appliance VM')
     .argument('<element...>', 'elements to build from (with their dependencies)')
@@ -61,14 +63,15 @@ Examples:
 Environment: only what --envvar names reaches elements. ELEMENTS_PATH adds element
 directories. KILN_CACHE_DIR (default ~/.cache/kiln) holds the appliance and helper drive.`,
     )
-    .action(async (elements: string[], raw: Record<string, unknown>) => {
+    .action(
+      statusAction(status, async (elements: string[], raw: Record<string, unknown>) => {
       const o = buildOptionsFrom(elements, raw);
-      const file = o.logfile ? createWriteStream(o.logfile) : undefined;
+      const file = o.logfile ? openLogfile(o.logfile) : undefined;
       const human = createLogger({ machineReadable: o.machineReadable, debug: o.debug > 0 });
       const logger = {
         ...human,
         emit: (e: Parameters<typeof human.emit>[0]) => {
-          file?.write(renderHuman(e));
+          if (file !== undefined) writeSync(file, renderHuman(e));
           // element output goes to the terminal only when debugging; the log file always has it
           if (e.type !== 'output' || o.debug > 0 || o.machineReadable) human.emit(e);
         },
@@ -82,11 +85,21 @@ directories. KILN_CACHE_DIR (default ~/.cache/kiln) holds the appliance and help
         logger.info('timing:\n' + rows.map(([s, ms]) => `  ${(ms / 1000).toFixed(1).padStart(7)}s  ${s}`).join('\n'));
         for (const f of r.outputs) process.stdout.write(`${f}\n`);
       } finally {
-        file?.end();
+        if (file !== undefined) closeSync(file);
       }
-    });
+      }),
+    );
 }
 
-export function register(program: Command): void {
-  program.addCommand(buildCommand());
+/** --logfile FILE, opened before the build starts: a path that cannot be written is a usage error now, not a crash later. */
+function openLogfile(path: string): number {
+  try {
+    return openSync(path, 'w', 0o600);
+  } catch (e) {
+    throw new UsageError(`--logfile ${path}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { hint: 'give a file in a directory that exists and that you can write to' });
+  }
+}
+
+export function register(program: Command, status: ExitStatus): void {
+  program.addCommand(buildCommand(status));
 }

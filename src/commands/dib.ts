@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { buildCommand } from './build.js';
+import type { ExitStatus } from './status.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -57,8 +58,8 @@ export function dibArgv(elements: string[], o: Raw, mode: 'disk' | 'ramdisk'): s
   return [...argv, ...elements];
 }
 
-function dibCommand(name: 'dib' | 'ramdisk', description: string): Command {
-  const build = buildCommand(`${name}-internal`);
+function dibCommand(status: ExitStatus, name: 'dib' | 'ramdisk', description: string): Command {
+  const build = buildCommand(status, `${name}-internal`);
   const cmd = new Command(name)
     .description(description)
     .argument('<element...>')
@@ -77,11 +78,12 @@ function dibCommand(name: 'dib' | 'ramdisk', description: string): Command {
     .option('--min-tmpfs <GB>', 'accepted for compatibility')
     .option('--image-cache <DIR>', 'accepted for compatibility (kiln caches on its helper drive)')
     .action(async (elements: string[], o: Raw) => {
+      // the inner build command sets the exit status itself
       await build.parseAsync(dibArgv(elements, o, name === 'dib' ? 'disk' : 'ramdisk'), { from: 'user' });
     });
 }
 
-export function register(program: Command): void {
-  program.addCommand(dibCommand('dib', "disk-image-create compatible: DIB's options and environment (DIB_* passed through), -p is a package list"));
-  program.addCommand(dibCommand('ramdisk', 'ramdisk-image-create compatible: a kernel and an initramfs (NAME.d/NAME.kernel, NAME.d/NAME.initramfs)'));
+export function register(program: Command, status: ExitStatus): void {
+  program.addCommand(dibCommand(status, 'dib', "disk-image-create compatible: DIB's options and environment (DIB_* passed through), -p is a package list"));
+  program.addCommand(dibCommand(status, 'ramdisk', 'ramdisk-image-create compatible: a kernel and an initramfs (NAME.d/NAME.kernel, NAME.d/NAME.initramfs)'));
 }

@@ -5,6 +5,7 @@
 //   kiln element-info --scripts ELEMENT... PHASE<TAB>SCRIPT<TAB>ELEMENT<TAB>SOURCE in run order
 // Like DIB's element-info it expands exactly the names given: no base, no vm block-device default.
 import type { Command } from 'commander';
+import { statusAction, type ExitStatus } from './status.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import {
@@ -32,7 +33,7 @@ export interface ElementInfoResult {
   warnings: string[];
 }
 
-export function register(program: Command): void {
+export function register(program: Command, status: ExitStatus): void {
   program
     .command('element-info')
     .description("list elements, or expand ELEMENT... as diskimage-builder's element-info does")
@@ -43,12 +44,14 @@ export function register(program: Command): void {
     .option('-e, --env', 'print eval-able IMAGE_ELEMENT, IMAGE_ELEMENT_YAML and get_image_element_array, as DIB does')
     .option('--scripts', 'print the phase scripts of the expanded set in the order they run')
     .option('--json', 'print JSON instead of text')
-    .action((names: string[], opts: ElementInfoOptions) => {
-      const result = elementInfo(names, opts);
-      const log = createLogger();
-      for (const w of result.warnings) log.warn(w);
-      process.stdout.write(result.stdout);
-    });
+    .action(
+      statusAction(status, (names: string[], opts: ElementInfoOptions) => {
+        const result = elementInfo(names, opts);
+        const log = createLogger();
+        for (const w of result.warnings) log.warn(w);
+        process.stdout.write(result.stdout);
+      }),
+    );
 }
 
 /** The command's output as data, so tests (and the conformance test) need no process. */

@@ -1,7 +1,5 @@
 // The subcommands kiln has. Each module registers one command on the program.
-import type { Command } from 'commander';
-
-export type Register = (program: Command) => void;
+import type { Register } from './status.js';
 
 export const commands: Promise<{ register: Register }>[] = [
   // One line per command; each module owns its options and help text.

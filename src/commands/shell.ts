@@ -1,11 +1,15 @@
-// `kiln shell [-- CMD]`: a root shell in a fresh appliance, the way to debug elements.
+// `kiln shell [-- CMD]`: a root shell in a fresh appliance, the way to debug elements. With a
+// command, kiln exits with the command's status (128+N when a signal N ended it).
 import { constants } from 'node:os';
 import type { Command } from 'commander';
-import { createLogger } from '../log.js';
 import { UsageError } from '../errors.js';
-import { withAppliance } from '../vm/session.js';
-import { quote } from '../env/quote.js';
-import type { AccelOption } from '../vm/accel.js';
+import { terminalSize, withRawTerminal } from '../host/tty.js';
+import { createLogger } from '../log.js';
+import { memsize, smp } from '../options.js';
+import { quote } from '../quote.js';
+import { parseAccel } from '../vm/accel.js';
+import { withAppliance } from './session.js';
+import { statusAction, type ExitStatus } from './status.js';
 
 interface ShellOptions {
   accel: string;
@@ -16,7 +20,7 @@ interface ShellOptions {
   bootTimeout?: string;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, status: ExitStatus): void {
   program
     .command('shell')
     .description('boot the appliance and open a root shell in it; with -- CMD, run one command and exit with its status')
@@ -27,44 +31,34 @@ export function register(program: Command): void {
     .option('--smp <n>', 'appliance vCPUs (default: host cores)')
     .option('--qemu <path>', 'the QEMU binary (env KILN_QEMU; default qemu-system-x86_64 from PATH)', process.env.KILN_QEMU)
     .option('--boot-timeout <seconds>', 'how long the appliance may take to come up (env KILN_BOOT_TIMEOUT; default 120)', process.env.KILN_BOOT_TIMEOUT)
-    .action(async (command: string[], o: ShellOptions) => {
-      if (!['auto', 'kvm', 'tcg'].includes(o.accel)) throw new UsageError(`--accel must be auto, kvm or tcg, not ${o.accel}`);
-      const bootTimeoutMs = o.bootTimeout === undefined ? undefined : positive('--boot-timeout (KILN_BOOT_TIMEOUT)', o.bootTimeout) * 1000;
-      const logger = createLogger();
-      const code = await withAppliance(
-        {
-          logger,
-          accel: o.accel as AccelOption,
-          network: !!o.network,
-          memoryMiB: positive('--memsize', o.memsize),
-          cpus: o.smp ? positive('--smp', o.smp) : undefined,
-          qemu: o.qemu || undefined,
-          bootTimeoutMs,
-          // a debugging aid: extra kernel command-line words for the appliance
-          append: process.env.KILN_KERNEL_APPEND?.split(/\s+/).filter(Boolean),
-        },
-        async (vm) => {
-          const cmd = command.length ? command.map(quote).join(' ') : undefined;
-          if (cmd !== undefined && !process.stdin.isTTY) {
-            const r = await vm.exec(cmd, { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c), collect: false });
-            return r.exitCode ?? signalExitCode(r.signal);
-          }
-          const tty = process.stdin.isTTY;
-          if (tty) process.stdin.setRawMode(true);
-          try {
-            return await vm.channel!.interactive(cmd ?? 'exec bash -l', { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, {
-              term: process.env.TERM ?? 'xterm',
-              rows: process.stdout.rows ?? 24,
-              cols: process.stdout.columns ?? 80,
-            });
-          } finally {
-            if (tty) process.stdin.setRawMode(false);
-            process.stdin.pause();
-          }
-        },
-      );
-      process.exitCode = code ?? 1;
-    });
+    .action(
+      statusAction(status, async (command: string[], o: ShellOptions) => {
+        const bootTimeoutMs = o.bootTimeout === undefined ? undefined : positive('--boot-timeout (KILN_BOOT_TIMEOUT)', o.bootTimeout) * 1000;
+        const logger = createLogger();
+        const code = await withAppliance(
+          {
+            logger,
+            accel: parseAccel(o.accel),
+            network: !!o.network,
+            memoryMiB: memsize(o.memsize),
+            cpus: o.smp ? smp(o.smp) : undefined,
+            qemu: o.qemu || undefined,
+            bootTimeoutMs,
+            // a debugging aid: extra kernel command-line words for the appliance
+            append: process.env.KILN_KERNEL_APPEND?.split(/\s+/).filter(Boolean),
+          },
+          async (vm) => {
+            const cmd = command.length ? command.map(quote).join(' ') : undefined;
+            if (cmd !== undefined && !process.stdin.isTTY) {
+              const r = await vm.exec(cmd, { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c), collect: false });
+              return r.exitCode ?? signalExitCode(r.signal);
+            }
+            return withRawTerminal(() => vm.channel!.interactive(cmd ?? 'exec bash -l', { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, terminalSize()));
+          },
+        );
+        return code ?? 1;
+      }),
+    );
 }
 
 /** A command killed by a signal exits as a shell reports it: 128 + the signal's number. */

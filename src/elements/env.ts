@@ -6,7 +6,7 @@
 //                             `eval declare -A image_elements=($(get_image_element_array))`
 // Paths are the host paths of the element directories, as in DIB: the scripts that read
 // them (package-installs, pkg-map, svc-map, block-device lookup) run on the host side.
-import { doubleQuote, quote } from '../env/quote.js';
+import { doubleQuote, quote } from '../quote.js';
 import { stringifyYaml as stringify } from '../yaml.js';
 import type { ElementRef } from './scripts.js';
 

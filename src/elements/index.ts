@@ -33,7 +33,7 @@
 // Also: renderElementEnv (DIB's `element-info --env` text), elementDataFiles and
 // blockDeviceConfig (the non-hook files elements carry), discoverElements (the raw index),
 // runPartsOrder / environmentOrder (DIB's sort orders). Every failure is an ElementError.
-export { elementPathFromOptions, splitPathList, type ElementPathOptions } from './path.js';
+export { elementPathFromOptions, isBuiltinElement, splitPathList, type ElementPathOptions } from './path.js';
 export { discoverElements, ElementIndex, type ElementOverride } from './discover.js';
 export { Element, parseNameList } from './element.js';
 export { resolveElements, dibDefaultElements, type ResolveOptions, type Resolution, type ResolvedElement } from './resolve.js';

@@ -1,7 +1,7 @@
 // The element search path: -p/--element-path first, then ELEMENTS_PATH, then kiln's built-in
 // elements. An element found in an earlier directory shadows one of the same name later on,
 // exactly as DIB's ELEMENTS_PATH works (DIB appends its own elements dir last, as kiln does).
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { builtinElementsDir } from '../paths.js';
 
@@ -41,4 +41,10 @@ export function elementPathFromOptions(
 
 export function splitPathList(list: string): string[] {
   return list.split(delimiter).filter((p) => p.length > 0);
+}
+
+/** Whether an element is one of kiln's own (its built-in elements dir), not a user's or DIB's. */
+export function isBuiltinElement(e: { path: string }, builtinDir: string = builtinElementsDir): boolean {
+  const root = existsSync(builtinDir) ? realpathSync(builtinDir) : builtinDir;
+  return e.path.startsWith(`${root}/`);
 }

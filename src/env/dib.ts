@@ -1,8 +1,7 @@
 // The variables kiln defines for elements: DIB's contract (docs/element-contract.md).
 // Pure: a function of the build's settings and the phase, tested as data.
-import { guestPaths, type PhaseSpec } from '../phases/table.js';
-import { GUEST_SHIM_DIR } from '../phases/sudo-shim.js';
-import { doubleQuote } from './quote.js';
+import { GUEST_SHIM_DIR, guestPaths } from '../guest/paths.js';
+import { doubleQuote } from '../quote.js';
 
 export interface DibSettings {
   imageName: string;
@@ -20,20 +19,24 @@ export interface DibSettings {
   sourceDateEpoch?: number;
   debugTrace: number;
   installType: string;
-  /** DIB_ROOT_LABEL, DIB_ROOT_FSTYPE, DIB_MOUNTPOINTS (and later IMAGE_BLOCK_DEVICE...) */
-  blockDevice: Record<string, string>;
-  user: Record<string, string>;
+  /** The user's variables (--envvar): what the user gave, nothing added. */
+  user: Readonly<Record<string, string>>;
+  /** kiln's own variables for this build (the distro's local repository...): above the user's. */
+  kiln: Readonly<Record<string, string>>;
   /** The element arguments (DIB_ARGS, and the manifests element's dib_arguments). */
   args?: string;
   /** Names whose values stay out of DIB_ENV (it is written into the image by DIB's manifests element). */
   secrets?: readonly string[];
 }
 
-/** The environment of a guest phase script. */
-export function guestEnvironment(s: DibSettings, phase: PhaseSpec): Record<string, string> {
+/**
+ * The environment of a guest phase script. `blockDevice`: DIB_ROOT_LABEL, DIB_ROOT_FSTYPE,
+ * DIB_MOUNTPOINTS..., and IMAGE_BLOCK_DEVICE and the rest once the disk exists.
+ */
+export function guestEnvironment(s: DibSettings, phase: { chroot: boolean }, blockDevice: Readonly<Record<string, string>>): Record<string, string> {
   const mount = guestPaths.mountPath;
   const env: Record<string, string> = {
-    ...common(s),
+    ...common(s, blockDevice),
     TMP_BUILD_DIR: guestPaths.buildDir,
     TMP_MOUNT_PATH: mount,
     TMP_HOOKS_PATH: guestPaths.hooksPath,
@@ -48,16 +51,17 @@ export function guestEnvironment(s: DibSettings, phase: PhaseSpec): Record<strin
   if (!phase.chroot) env.TARGET_ROOT = mount;
   // inside the chroot the hooks are at /tmp/in_target.d (DIB leaks the outside path there)
   else env.TMP_HOOKS_PATH = guestPaths.inTarget;
-  return { ...env, ...s.user };
+  return { ...env, ...s.user, ...s.kiln };
 }
 
 /** The environment of extra-data.d on the host, with the host's paths. */
 export function hostEnvironment(
   s: DibSettings,
   paths: { hooks: string; targetRoot: string; buildDir: string; lib: string; imageCache: string; path: string; home: string },
+  blockDevice: Readonly<Record<string, string>>,
 ): Record<string, string> {
   return {
-    ...common(s),
+    ...common(s, blockDevice),
     TMP_BUILD_DIR: paths.buildDir,
     TMP_MOUNT_PATH: paths.targetRoot,
     TARGET_ROOT: paths.targetRoot,
@@ -69,10 +73,11 @@ export function hostEnvironment(
     PATH: paths.path,
     ...imageElementFunction(s.imageElementArray),
     ...s.user,
+    ...s.kiln,
   };
 }
 
-function common(s: DibSettings): Record<string, string> {
+function common(s: DibSettings, blockDevice: Readonly<Record<string, string>>): Record<string, string> {
   const env: Record<string, string> = {
     ARCH: s.arch,
     IMAGE_NAME: s.imageName,
@@ -83,7 +88,7 @@ function common(s: DibSettings): Record<string, string> {
     DIB_DEFAULT_INSTALLTYPE: s.installType,
     DIB_PYTHON_EXEC: 'python3',
     DIB_NO_TMPFS: '1',
-    ...s.blockDevice,
+    ...blockDevice,
   };
   // DIB exports DIB_OFFLINE always (empty when off); its elements test it under set -u
   env.DIB_OFFLINE = s.offline ? '1' : '';

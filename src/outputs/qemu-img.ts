@@ -1,6 +1,6 @@
 // qemu-img: the converter for every disk format. DIB's compress_and_save_image is one
 // `qemu-img convert` per format; so is kiln's, run on the host at native speed.
-import { findTool, requireTool, runTool, type ToolSpec } from './tools.js';
+import { findTool, requireTool, runTool, type ToolSpec } from '../host/tools.js';
 import type { Support } from './types.js';
 
 const QEMU_IMG: Omit<ToolSpec, 'purpose'> = { tool: 'qemu-img', debianPackage: 'qemu-utils' };

@@ -8,7 +8,7 @@
 //   applied to every file with -all-time.
 import { atomicOutput } from './atomic.js';
 import { readTarEntries, type TarEntry } from './tar-format.js';
-import { findTool, requireTool, runTool } from './tools.js';
+import { findTool, requireTool, runTool } from '../host/tools.js';
 import type { OutputFormat, WriteOptions } from './types.js';
 
 const TAR2SQFS = { tool: 'tar2sqfs', debianPackage: 'squashfs-tools-ng', purpose: 'write squashfs images' };

@@ -2,7 +2,7 @@
 // virtual size exactly the raw size instead of rounding it to a CHS geometry. DIB 3.13 used
 // vhd-util with a patch for this; qemu-img does it unpatched.
 import { atomicOutput } from './atomic.js';
-import { deriveUuid } from './ids.js';
+import { deriveUuid } from '../ids.js';
 import { qemuImgConvert, qemuImgSupported } from './qemu-img.js';
 import type { OutputFormat } from './types.js';
 import { rewriteVhdFooter } from './vhd-footer.js';
@@ -18,7 +18,7 @@ export const vhd: OutputFormat = {
       if (opts.sourceDateEpoch !== undefined || opts.seed !== undefined) {
         await rewriteVhdFooter(tmp, {
           timestamp: opts.sourceDateEpoch,
-          uuid: opts.seed === undefined ? undefined : deriveUuid(opts.seed, 'vhd-unique-id'),
+          uuid: opts.seed === undefined ? undefined : deriveUuid('kiln-output', opts.seed, 'vhd-unique-id'),
         });
       }
     }),

@@ -1,7 +1,7 @@
 // vmdk: qemu-img's default single-file monolithicSparse, as DIB makes it. Subformats that
 // write several files (monolithicFlat, twoGbMaxExtent*) are refused: the output is one file.
 import { atomicOutput } from './atomic.js';
-import { deriveId32 } from './ids.js';
+import { deriveId32 } from '../ids.js';
 import { OutputError } from './errors.js';
 import { qemuImgConvert, qemuImgSupported, splitQemuImgOptions } from './qemu-img.js';
 import type { OutputFormat } from './types.js';
@@ -22,7 +22,7 @@ export const vmdk: OutputFormat = {
     }
     return atomicOutput(dest, async (tmp) => {
       await qemuImgConvert(input, tmp, { format: 'vmdk', options, signal: opts.signal, label: 'vmdk' });
-      if (opts.seed !== undefined) await rewriteVmdkCid(tmp, deriveId32(opts.seed, 'vmdk-cid'));
+      if (opts.seed !== undefined) await rewriteVmdkCid(tmp, deriveId32('kiln-output', opts.seed, 'vmdk-cid'));
     });
   },
 };

@@ -1,6 +1,7 @@
 // Which accelerator to use. /dev/kvm opening is not proof KVM works (on some hosts guests
 // hang), so "auto" tries KVM with a short deadline, falls back to TCG, and remembers the
 // verdict per host kernel + QEMU version so only the first run pays for the probe.
+import { UsageError } from '../errors.js';
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { release } from 'node:os';
@@ -47,9 +48,6 @@ export function verdictKey(qemuVersion: string): string {
 export class VerdictStore {
   constructor(private readonly file: string) {}
 
-  static in(cache: string): VerdictStore {
-    return new VerdictStore(join(cache, 'accel-verdicts.json'));
-  }
 
   async get(key: string): Promise<Accel | undefined> {
     return (await this.read())[key];
@@ -71,4 +69,10 @@ export class VerdictStore {
       return {};
     }
   }
+}
+
+/** --accel's value, checked: auto, kvm or tcg. */
+export function parseAccel(text: string, option = '--accel'): AccelOption {
+  if (text === 'auto' || text === 'kvm' || text === 'tcg') return text;
+  throw new UsageError(`${option} ${text}: must be auto, kvm or tcg`, { hint: 'auto tries KVM and falls back to TCG (software emulation) by itself' });
 }

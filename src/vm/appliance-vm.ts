@@ -5,24 +5,24 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ResultPromise } from 'execa';
 import type { Appliance } from '../appliance/store.js';
 import { Channel } from '../channel/ssh.js';
 import type { ExecOptions, ExecResult } from '../channel/command.js';
 import { ExecdClient } from '../channel/execd.js';
 import { DataPort } from '../channel/dataport.js';
 import { TRANSFER_DRIVE_SERIAL, TransferDrive } from '../channel/transfer-drive.js';
-import { getTree, getTreeArchive, putFile, putTree } from '../channel/transfer.js';
+import { getTree, getTreeArchive, putTree } from '../channel/transfer.js';
 import { generateVmKeys, type VmKeys } from '../channel/keys.js';
-import { ApplianceError } from '../errors.js';
-import { quote } from '../env/quote.js';
+import { ApplianceError, KilnError } from '../errors.js';
+import { quote } from '../quote.js';
 import type { Logger } from '../log.js';
-import { cacheDir } from '../paths.js';
+import { cacheLayout } from '../cache/layout.js';
 import { kvmUsable, planAccel, VerdictStore, verdictKey, type AccelOption } from './accel.js';
-import { spawn } from './exec.js';
+import { spawn, type HostProcess } from '../host/run.js';
 import { DEFAULT_QEMU, qemuVersion } from './qemu-binary.js';
 import { QBOOT, renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
+import { stripTerminalCodes } from './console.js';
 import { onInterrupt } from '../signals.js';
 
 export type VmState = 'configured' | 'booting' | 'ready' | 'stopping' | 'stopped';
@@ -63,7 +63,7 @@ export class ApplianceVm {
   data: DataPort | undefined;
   private transferDrive: TransferDrive | undefined;
   readonly dir: string;
-  private qemu: ResultPromise | undefined;
+  private qemu: HostProcess | undefined;
   private watchdog: Watchdog | undefined;
   private exited: Promise<void> = Promise.resolve();
   private bootStarted = 0;
@@ -80,7 +80,7 @@ export class ApplianceVm {
     }
     const qemu = opts.qemu ?? DEFAULT_QEMU;
     const qemuVersionLine = await qemuVersion(qemu, opts.qemu !== undefined);
-    const verdicts = VerdictStore.in(cacheDir());
+    const verdicts = new VerdictStore(cacheLayout().accelVerdicts);
     const key = verdictKey(qemuVersionLine);
     const plan = planAccel({ option: opts.accel ?? 'auto', kvmUsable: await kvmUsable(), verdict: await verdicts.get(key) });
     for (const [i, accel] of plan.tries.entries()) {
@@ -178,6 +178,19 @@ export class ApplianceVm {
     return this.ready().exec(command, opts);
   }
 
+  /**
+   * A guest shell script that must succeed: its stdout, or an error that says what was being
+   * done (`what`, in the user's words) with the tail of the script's output.
+   */
+  async script(what: string, text: string): Promise<string> {
+    const r = await this.exec('bash -s', { stdin: text });
+    if (r.exitCode !== 0) {
+      const tail = (r.stderr || r.stdout).trim().split('\n').slice(-20).join('\n  ');
+      throw new KilnError(`${what} failed in the appliance (${r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`})${tail ? `:\n  ${tail}` : ''}`);
+    }
+    return r.stdout;
+  }
+
   /** Run argv without a shell, with exactly `env`, in `cwd`. */
   async execArgv(argv: string[], env: Record<string, string>, cwd?: string, opts?: ExecOptions): Promise<ExecResult> {
     return this.ready().execArgv(argv, env, cwd, opts);
@@ -193,10 +206,6 @@ export class ApplianceVm {
 
   async getTreeArchive(guestDir: string, dest: string, extraTarArgs?: string[]): Promise<number> {
     return getTreeArchive(this.ready(), this.data!, guestDir, dest, extraTarArgs);
-  }
-
-  async putFile(data: string | Buffer, guestPath: string, mode?: number): Promise<void> {
-    return putFile(this.ready(), data, guestPath, mode);
   }
 
   private ready(): ExecdClient {
@@ -243,25 +252,9 @@ export class ApplianceVm {
       .slice(-lines)
       .join('\n  ');
   }
-
-  get dataSocket(): string {
-    return join(this.dir, 'data.sock');
-  }
 }
 
-const ESC = String.fromCharCode(27);
-const terminalCodes = new RegExp(`${ESC}(\\[[0-9;?]*[ -/]*[@-~]|[@-Z\\\\-_]|c)`, 'g');
-
-/** The firmware clears the screen and sets modes; a console tail for a human should not. */
-export function stripTerminalCodes(text: string): string {
-  return text.replace(terminalCodes, '').replace(/\r/g, '');
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-/** For cleanup paths that run outside the signal handler (e.g. tests). */
-export function liveVms(): ReadonlySet<ApplianceVm> {
-  return live;
 }

@@ -6,18 +6,19 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KilnError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { cacheDir } from '../paths.js';
+import { cacheLayout } from '../cache/layout.js';
 import { kvmUsable, VerdictStore, verdictKey, type AccelOption } from './accel.js';
-import { run, spawn } from './exec.js';
+import { run, spawn } from '../host/run.js';
 import { accelArgs, escapeOpt, type Accel } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
+import { stripTerminalCodes } from './console.js';
 
 export interface BootTestOptions {
   image: string;
   accel: AccelOption;
   timeoutMs: number;
-  /** Regular expression to wait for on the console; default: a login prompt. */
-  marker?: string;
+  /** What to wait for on the console; default: a login prompt. */
+  marker?: RegExp;
   uefi?: boolean;
   memoryMiB?: number;
   logger: Logger;
@@ -27,7 +28,6 @@ export interface BootTestOptions {
 }
 
 export const LOGIN_PROMPT = /\blogin: *$/m;
-const ANSI_ESCAPE = new RegExp(String.fromCharCode(27) + '\\[[0-9;?]*[A-Za-z]', 'g');
 const OVMF = '/usr/share/OVMF/OVMF_CODE.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
 
@@ -62,7 +62,7 @@ export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elaps
   if (!existsSync(o.image)) throw new UsageError(`${o.image}: no such image`);
   const qemu = o.qemu ?? 'qemu-system-x86_64';
   const info = JSON.parse((await run('qemu-img', ['info', '--output=json', o.image], { what: `read ${o.image}` })).stdout) as { format: string };
-  const marker = o.marker ? new RegExp(o.marker, 'm') : LOGIN_PROMPT;
+  const marker = o.marker ?? LOGIN_PROMPT;
   const accel = await chooseAccel(o.accel, qemu);
   const dir = await mkdtemp(join(tmpdir(), 'kiln-boot-'));
   const watchdog = new Watchdog(dir);
@@ -73,7 +73,7 @@ export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elaps
     await copyFile(OVMF_VARS, uefi.vars);
   }
   const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi });
-  o.logger.info(`booting ${o.image} (${info.format}, ${accel.toUpperCase()}), waiting up to ${Math.round(o.timeoutMs / 1000)}s for ${o.marker ? `/${o.marker}/` : 'a login prompt'}`);
+  o.logger.info(`booting ${o.image} (${info.format}, ${accel.toUpperCase()}), waiting up to ${Math.round(o.timeoutMs / 1000)}s for ${o.marker ? String(o.marker) : 'a login prompt'}`);
   const t0 = performance.now();
   const proc = spawn(qemu, args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false });
   if (proc.pid) watchdog.watch(proc.pid);
@@ -84,7 +84,7 @@ export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elaps
       proc.stdout?.on('data', (c: Buffer) => {
         o.onConsole?.(c);
         // ANSI escapes from firmware would split "login:" from the line start
-        text = (text + c.toString()).replace(ANSI_ESCAPE, '').slice(-65536);
+        text = stripTerminalCodes(text + c.toString()).slice(-65536);
         if (marker.test(text)) {
           clearTimeout(timer);
           resolve(true);
@@ -109,5 +109,5 @@ async function chooseAccel(option: AccelOption, qemu: string): Promise<Accel> {
   if (!(await kvmUsable())) return 'tcg';
   const version = (await run(qemu, ['--version'], { what: 'start QEMU' })).stdout.split('\n')[0] ?? '';
   // the appliance's boots have probed KVM on this host; trust their verdict
-  return (await VerdictStore.in(cacheDir()).get(verdictKey(version))) ?? 'kvm';
+  return (await new VerdictStore(cacheLayout().accelVerdicts).get(verdictKey(version))) ?? 'kvm';
 }

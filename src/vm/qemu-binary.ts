@@ -1,7 +1,7 @@
 // The QEMU binary: found and asked its version before anything slow happens, so a missing
 // QEMU is a clear MissingToolError in a second, not after an appliance build.
 import { ApplianceError, MissingToolError } from '../errors.js';
-import { run } from './exec.js';
+import { run } from '../host/run.js';
 
 export const DEFAULT_QEMU = 'qemu-system-x86_64';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareDisks, compareTars, differingRegions } from '../../src/outputs/compare.js';
+import { compareDisks, compareTars, differingRegions } from '../support/compare.js';
 import { BOOT_TIMEOUT_MS, diffLines, expectLogin, kiln, leftovers, sha256, snapshotLeftovers } from './helpers.js';
 
 const before = await snapshotLeftovers();

@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
 import { buildOptionsFrom, size } from '../../src/options.js';
 
 describe('buildOptionsFrom', () => {
   it('fills defaults like virt-dib/DIB', () => {
     const o = buildOptionsFrom(['debian-minimal', 'vm'], { name: 'debian', compression: true, network: true, deleteOnFailure: true }, {});
-    expect(o).toMatchObject({ name: 'debian', formats: ['qcow2'], arch: 'amd64', compress: true, network: true, debug: 0, accel: 'auto', skipBase: false, memsizeMiB: 2048 });
+    expect(o.formats.map((f) => f.name)).toEqual(['qcow2']);
+    expect(o.imageBase).toBe(resolve('debian'));
+    expect(o).toMatchObject({ name: 'debian', arch: 'amd64', compress: true, network: true, debug: 0, accel: 'auto', skipBase: false, memsizeMiB: 2048 });
   });
 
   it('splits comma lists and reads DIB spellings', () => {
-    const o = buildOptionsFrom(['x'], { name: 'n', formats: ['qcow2,tar', 'raw'], excludeElement: ['a,b'], extraPackages: ['vim,curl'], imageSize: '4G', x: true, compression: false }, { SOURCE_DATE_EPOCH: '1700000000' });
-    expect(o.formats).toEqual(['qcow2', 'tar', 'raw']);
+    const o = buildOptionsFrom(['x'], { name: 'n', formats: ['qcow2,tar', 'raw', 'tar'], excludeElement: ['a,b'], extraPackages: ['vim,curl'], imageSize: '4G', x: true, compression: false }, { SOURCE_DATE_EPOCH: '1700000000' });
+    expect(o.formats.map((f) => f.name)).toEqual(['qcow2', 'tar', 'raw']);
     expect(o.excludeElements).toEqual(['a', 'b']);
     expect(o.extraPackages).toEqual(['vim', 'curl']);
     expect(o.imageSizeGB).toBe(4);
@@ -26,6 +29,13 @@ describe('buildOptionsFrom', () => {
     expect(() => buildOptionsFrom(['x'], { name: 'n', accel: 'hvf' })).toThrow(/--accel hvf/);
     expect(() => buildOptionsFrom(['x'], { name: 'n', fsType: 'ntfs' })).toThrow(/--fs-type ntfs/);
     expect(() => buildOptionsFrom(['x'], { name: 'n', envvar: ['1BAD'] })).toThrow(/--envvar 1BAD/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', formats: [''] })).toThrow(/-t\/--formats is empty/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', break: 'before-nothing' })).toThrow(/--break before-nothing: not a break point/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', memsize: '64' })).toThrow(/--memsize 64: give whole MiB from 256/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', memsize: 'abc' })).toThrow(/--memsize abc/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', smp: '0' })).toThrow(/--smp 0/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', smp: '999' })).toThrow(/--smp 999/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', formats: ['docker'], dockerTarget: 'Bad Tag' })).toThrow(/Bad Tag/);
   });
 
   it('treats --envvar-secret names as both passed and secret', () => {

@@ -1,5 +1,5 @@
 // Shell text helpers for the block-device scripts; quoting is kiln's one POSIX sh quote.
-import { quote } from '../../env/quote.js';
+import { quote } from '../../quote.js';
 
 export const shQuote = quote;
 

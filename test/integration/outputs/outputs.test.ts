@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KilnError } from '../../../src/errors.js';
 import { getFormat, readTarEntries, writeChecksums, type WriteOptions } from '../../../src/outputs/index.js';
-import { deriveId32, deriveUuid } from '../../../src/outputs/ids.js';
+import { deriveId32, deriveUuid } from '../../../src/ids.js';
 import { squashfsFormat } from '../../../src/outputs/squashfs.js';
 import { VHD_EPOCH } from '../../../src/outputs/vhd-footer.js';
 import { DISK_BYTES, has, makeRawDisk, makeTreeTar, run } from './fixtures.js';
@@ -71,7 +71,7 @@ describe.runIf(has('qemu-img') && has('mkfs.ext4'))('disk formats', () => {
     expect(footer.toString('latin1', 0, 8)).toBe('conectix');
     expect(footer.readUInt32BE(60)).toBe(2); // fixed disk
     expect(footer.readUInt32BE(24)).toBe(SDE - VHD_EPOCH);
-    expect(footer.subarray(68, 84).toString('hex')).toBe(deriveUuid('outputs-test', 'vhd-unique-id').replace(/-/g, ''));
+    expect(footer.subarray(68, 84).toString('hex')).toBe(deriveUuid('kiln-output', 'outputs-test', 'vhd-unique-id').replace(/-/g, ''));
     expect(sha256(a)).toBe(sha256(b));
   });
 
@@ -80,7 +80,7 @@ describe.runIf(has('qemu-img') && has('mkfs.ext4'))('disk formats', () => {
     const a = await write('vmdk', 'v1/a.vmdk', reproducible);
     const b = await write('vmdk', 'v2/a.vmdk', reproducible);
     expect(qemuInfo(a)).toMatchObject({ format: 'vmdk', 'virtual-size': DISK_BYTES });
-    expect(qemuInfo(a)['format-specific']!.data).toMatchObject({ 'create-type': 'monolithicSparse', cid: parseInt(deriveId32('outputs-test', 'vmdk-cid'), 16) });
+    expect(qemuInfo(a)['format-specific']!.data).toMatchObject({ 'create-type': 'monolithicSparse', cid: parseInt(deriveId32('kiln-output', 'outputs-test', 'vmdk-cid'), 16) });
     run('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', disk, a]);
     // The descriptor names its own file: the final name, not the temporary one.
     expect(readFileSync(a).subarray(512, 2048).toString('latin1')).toContain('SPARSE "a.vmdk"');

@@ -1,3 +1,4 @@
+import { cacheLayout } from '../../../src/cache/layout.js';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +64,7 @@ describe('local repository image cache', () => {
   it('makes one image per package set, reuses it, and keeps only the newest few', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-repo-'));
     try {
-      const cache = join(dir, 'cache');
+      const cache = cacheLayout({ KILN_CACHE_DIR: join(dir, 'cache') });
       const a = await deb(dir, 'a', '1');
       const b = await deb(dir, 'b', '1');
       const first = await writeRepo([a, b], req, join(dir, 'w1'), cache);
@@ -85,7 +86,7 @@ describe('local repository image cache', () => {
       utimesSync(first.image, old, old);
       await writeRepo([b], req, join(dir, 'w9'), cache);
       expect(existsSync(first.image)).toBe(false);
-      expect(readdirSync(join(cache, 'repo-images')).filter((f) => f.endsWith('.sqfs'))).toHaveLength(REPO_IMAGES_KEPT + 1);
+      expect(readdirSync(cache.repoImages).filter((f) => f.endsWith('.sqfs'))).toHaveLength(REPO_IMAGES_KEPT + 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../../src/commands/element-info.js';
+import { ExitStatus } from '../../../src/commands/status.js';
 import { UsageError } from '../../../src/errors.js';
 import { fixture } from './fixtures.js';
 
@@ -9,7 +10,7 @@ const R = fixture('resolve');
 
 async function run(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
   const program = new Command('kiln').exitOverride();
-  register(program);
+  register(program, new ExitStatus());
   let stdout = '';
   let stderr = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stageElements, stagedElementEnv } from '../../../src/elements/index.js';
 import { guestEnvironment, hostEnvironment, dibEnv, type DibSettings } from '../../../src/env/dib.js';
-import { phaseTable } from '../../../src/phases/table.js';
-import { unmountAllUnder } from '../../../src/phases/guest-steps.js';
-import { exportLines } from '../../../src/phases/render.js';
+import { phaseTable } from '../../../src/elements/phases.js';
+import { unmountAllUnder } from '../../../src/guest/chroot.js';
+import { exportLines } from '../../../src/guest/script-run.js';
 import { execa } from 'execa';
 import { fixture } from './fixtures.js';
 

@@ -49,11 +49,11 @@ describe('VerdictStore', () => {
   });
 
   it('remembers per key, survives a new store object, keeps other keys', async () => {
-    const s = VerdictStore.in(join(dir, 'cache'));
+    const s = new VerdictStore(join(dir, 'cache', 'accel-verdicts.json'));
     expect(await s.get('a')).toBeUndefined();
     await s.set('a', 'tcg');
     await s.set('b', 'kvm');
-    const again = VerdictStore.in(join(dir, 'cache'));
+    const again = new VerdictStore(join(dir, 'cache', 'accel-verdicts.json'));
     expect(await again.get('a')).toBe('tcg');
     expect(await again.get('b')).toBe('kvm');
     await again.set('a', 'kvm');

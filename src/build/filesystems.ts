@@ -1,0 +1,57 @@
+// DIB's block-device step: the image sized from the finished tree (DIB's rule), then the
+// target disk partitioned, its filesystems made and mounted, the tree copied in and fstab
+// written (src/blockdev renders each script). Afterwards the block-device variables are the
+// real disk's.
+import { blockDeviceEnv, canPopulateRoot, dibImageSize, renderMkfsScript, renderMountScript, renderPartitionScript, renderUnmountScript, renderWriteFstabScript, type Plan } from '../blockdev/index.js';
+import { measureTree } from '../guest/chroot.js';
+import { attachTarget } from '../guest/drives.js';
+import { guestPaths } from '../guest/paths.js';
+import { copyTreeIntoImage, moveTreeAside } from '../guest/tree.js';
+import type { BuildOptions } from '../options.js';
+import { SERIALS } from './drives.js';
+import type { GuestRun } from './guest.js';
+import { planImage } from './prepare.js';
+
+export interface MadeDisk {
+  plan: Plan;
+  /** The target disk's loop device in the guest. */
+  device: string;
+  imageBytes: number;
+}
+
+/** DIB's formula leaves no room for a 64 MiB journal on a tiny tree: never below 256 MiB unless --size says so. */
+export function imageSizeFor(o: BuildOptions, treeKiB: number, rootType: Plan['root']['type'], efi: boolean): number {
+  const bytes = dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: rootType, efi });
+  return o.imageSizeGB !== undefined ? bytes : Math.max(bytes, 256 * 1024 ** 2);
+}
+
+export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
+  const { o, log } = g.ctx;
+  const p = guestPaths;
+  const treeKiB = Number((await g.vm.script('measuring the tree', measureTree(p.mountPath))).trim());
+  const rootType = planImage(o, g.prepared.blockConfig, g.ctx.seed, 8 * 1024 ** 3, g.settings.user).root.type;
+  const efi = g.prepared.resolution.elements.some((e) => e.name === 'block-device-efi');
+  const imageBytes = imageSizeFor(o, treeKiB, rootType, efi);
+  const plan = planImage(o, g.prepared.blockConfig, g.ctx.seed, imageBytes, g.settings.user);
+  log.info(`image size ${(imageBytes / 1024 ** 3).toFixed(2)} GiB for a ${(treeKiB / 1024).toFixed(0)} MiB tree`);
+  return g.ctx.clock.timed('make filesystems', async () => {
+    await g.vm.script('moving the tree aside', moveTreeAside());
+    const device = (await g.vm.script('attaching the target disk', attachTarget(SERIALS.target, imageBytes))).trim();
+    const devices = { device };
+    await g.vm.script('partitioning the target disk', renderPartitionScript(plan, { ...devices, waitForPartitions: true }));
+    await g.vm.script('making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch }));
+    await g.vm.script('mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
+    await g.vm.script('copying the tree into the image', copyTreeIntoImage());
+    await g.vm.script('writing /etc/fstab', renderWriteFstabScript(plan, { mountPath: p.mountPath }));
+    g.blockDevice = { ...blockDeviceEnv(plan, devices), DIB_IMAGE_SIZE: String(Math.ceil(imageBytes / 1024)) };
+    return { plan, device, imageBytes };
+  });
+}
+
+/** Let go of the image: its filesystems, the one-pass tree, the loop devices; everything on disk. */
+export async function unmountImage(g: GuestRun, disk: MadeDisk): Promise<void> {
+  await g.vm.script('unmounting the image', `set -e\n${renderUnmountScript(disk.plan, { mountPath: guestPaths.mountPath })}\numount ${guestPaths.builtPath} 2>/dev/null || true\nlosetup -D\nsync\n`);
+}
+
+/** Whether the root filesystem can be written again in one pass, and why not. */
+export const onePassPossible = (disk: MadeDisk) => canPopulateRoot(disk.plan);

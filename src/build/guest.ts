@@ -1,0 +1,129 @@
+// Everything a build does in the appliance, as one table walked by one loop: DIB's element
+// phases in DIB's order, with kiln's fixed steps between them. The order is data (a unit test
+// pins it against DIB's); each fixed step is a verb in its own module or a guest script from
+// src/guest/.
+import type { LocalRepo } from '../apt/local-repo.js';
+import type { DistroBuild } from '../distro/types.js';
+import type { Phase } from '../elements/index.js';
+import { guestEnvironment, type DibSettings } from '../env/dib.js';
+import { PhaseScriptError } from '../errors.js';
+import { mountChroot, unmountAllUnder, unmountChroot } from '../guest/chroot.js';
+import { prepareDrives } from '../guest/drives.js';
+import { guestPaths } from '../guest/paths.js';
+import { installGuestSudoShim } from '../guest/sudo-shim.js';
+import { installExtraPackages } from '../guest/tree.js';
+import type { ApplianceVm } from '../vm/appliance-vm.js';
+import { breakpoint } from './breakpoint.js';
+import type { BuildContext } from './context.js';
+import { SERIALS } from './drives.js';
+import { exportFromGuest, type Exported } from './export.js';
+import { makeFilesystems, unmountImage, type MadeDisk } from './filesystems.js';
+import { extraTarget } from './host-phase.js';
+import { phaseTable } from '../elements/phases.js';
+import type { PreparedElements } from './prepare.js';
+import { rewriteOnePass } from './reproducible.js';
+import { runGuestPhase } from './run-phase.js';
+
+/** One build's walk through the appliance: what it was given, and what changes as it goes. */
+export interface GuestRun {
+  readonly ctx: BuildContext;
+  readonly vm: ApplianceVm;
+  readonly prepared: PreparedElements;
+  readonly settings: DibSettings;
+  readonly distro?: DistroBuild;
+  readonly repo?: LocalRepo;
+  /** $_LIB on the host: -B's directory or kiln's dib-lib/. */
+  readonly lib: string;
+  /** The block-device variables: a preview first, the real disk's once it is made. */
+  blockDevice: Readonly<Record<string, string>>;
+  /** The disk once made (not in ramdisk mode). */
+  disk?: MadeDisk;
+  /** The guest directory that holds the finished tree (moves with the one-pass rewrite). */
+  tree: string;
+  exported?: Exported;
+}
+
+export type GuestStep =
+  | { kind: 'phase'; phase: Exclude<Phase, 'extra-data'> }
+  | { kind: 'step'; name: string; when?: (g: GuestRun) => boolean; run: (g: GuestRun) => Promise<unknown> };
+
+const phase = (p: Exclude<Phase, 'extra-data'>): GuestStep => ({ kind: 'phase', phase: p });
+const step = (name: string, run: (g: GuestRun) => Promise<unknown>, when?: (g: GuestRun) => boolean): GuestStep => ({ kind: 'step', name, run, when });
+/** The same step, named as a timed build step. */
+const timedStep = (name: string, run: (g: GuestRun) => Promise<unknown>, when?: (g: GuestRun) => boolean): GuestStep => step(name, (g) => g.ctx.clock.timed(name, () => run(g)), when);
+
+const disk = (g: GuestRun) => !g.ctx.o.ramdisk;
+const what = (g: GuestRun) => (g.disk ? 'image' : 'target');
+
+export const GUEST_STEPS: readonly GuestStep[] = [
+  timedStep('prepare drives', (g) => g.vm.script('preparing the scratch and helper drives', prepareDrives({ scratchSerial: SERIALS.scratch, cacheSerial: SERIALS.cache, repoSerial: g.repo ? SERIALS.repo : undefined }))),
+  timedStep('copy hooks in', copyHooksIn),
+  phase('root'),
+  step('merge extra-data', (g) => g.vm.putTree(extraTarget(g.ctx.work), guestPaths.mountPath)),
+  step('mount the chroot', (g) => g.vm.script('mounting /proc, /sys and /dev in the target', mountChroot(guestPaths.mountPath))),
+  step('distro: before pre-install', (g) => g.vm.script(`preparing ${g.distro!.describe} for pre-install.d`, g.distro!.beforePreInstall(guestPaths.mountPath)!), (g) => !!g.distro?.beforePreInstall(guestPaths.mountPath)),
+  phase('pre-install'),
+  phase('install'),
+  step('extra packages', extraPackages, (g) => g.ctx.o.extraPackages.length > 0),
+  phase('post-install'),
+  step('unmount the chroot', (g) => g.vm.script('unmounting the target', unmountChroot(guestPaths.mountPath))),
+  phase('post-root'),
+  phase('block-device'),
+  step('unmount leftovers', (g) => g.vm.script('unmounting what elements left mounted in the tree', unmountAllUnder(guestPaths.mountPath))),
+  step('make filesystems', async (g) => (g.disk = await makeFilesystems(g)), disk),
+  step('mount the chroot', (g) => g.vm.script(`mounting /proc, /sys and /dev in the ${what(g)}`, mountChroot(guestPaths.mountPath))),
+  phase('pre-finalise'),
+  phase('finalise'),
+  step('unmount the chroot', (g) => g.vm.script(`unmounting the ${what(g)}`, unmountChroot(guestPaths.mountPath))),
+  phase('cleanup'),
+  step('rewrite in one pass', async (g) => (g.tree = await rewriteOnePass(g, g.disk!)), (g) => disk(g) && g.ctx.o.sourceDateEpoch !== undefined),
+  timedStep('export', async (g) => (g.exported = await exportFromGuest(g))),
+  step('unmount the image', (g) => unmountImage(g, g.disk!), disk),
+];
+
+/** Walk the table in the appliance; what the outputs need comes back in `run`. */
+export async function runGuestSteps(run: GuestRun): Promise<void> {
+  for (const s of GUEST_STEPS) {
+    if (s.kind === 'phase') await runPhase(run, s.phase);
+    else if (!s.when || s.when(run)) await s.run(run);
+  }
+}
+
+async function runPhase(g: GuestRun, name: Exclude<Phase, 'extra-data'>): Promise<void> {
+  const spec = phaseTable[name];
+  const scripts = g.prepared.scripts.phases[name];
+  await breakpoint(g.ctx, g.vm, `before-${name}`, spec.chroot);
+  if (scripts.length) {
+    await g.ctx.clock.timed(`${name}.d`, async () => {
+      try {
+        const t = await runGuestPhase(g.vm, {
+          phase: spec,
+          scripts,
+          environment: g.prepared.scripts.environment.map((s) => s.hook),
+          env: guestEnvironment(g.settings, spec, g.blockDevice),
+          trace: g.ctx.o.debug > 0,
+          logger: g.ctx.log,
+          redact: g.ctx.redact,
+        });
+        g.ctx.clock.scripts.push(...t);
+      } catch (e) {
+        if (e instanceof PhaseScriptError) await breakpoint(g.ctx, g.vm, 'after-error', spec.chroot);
+        throw e;
+      }
+    });
+  }
+  await breakpoint(g.ctx, g.vm, `after-${name}`, spec.chroot);
+}
+
+/** The staged hooks, the element copies and $_LIB into the guest, and the sudo pass-through. */
+async function copyHooksIn(g: GuestRun): Promise<void> {
+  await g.vm.putTree(g.prepared.staged.hooksPath, guestPaths.hooksPath);
+  await g.vm.putTree(g.settings.elementsPath, guestPaths.elements);
+  await g.vm.putTree(g.lib, guestPaths.lib);
+  await g.vm.script('installing the sudo pass-through', installGuestSudoShim());
+}
+
+async function extraPackages(g: GuestRun): Promise<void> {
+  const pkgs = g.ctx.o.extraPackages;
+  await g.vm.script(`installing --extra-packages ${pkgs.join(' ')}`, installExtraPackages(guestEnvironment(g.settings, phaseTable.install, g.blockDevice), pkgs));
+}

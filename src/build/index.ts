@@ -1,0 +1,112 @@
+// One build (DESIGN.md "The flow of one build"), as a list of named steps. Each step lives in
+// its own module under build/ and returns what it made; this file only sequences them and owns
+// what must happen whatever becomes of the build: the VM goes, the helper drive is let go of,
+// the work dir goes (or stays for --no-delete-on-failure), and nothing reaches the output
+// directory unless every step succeeded.
+import { join } from 'node:path';
+import { buildAppliance } from '../appliance/builder.js';
+import { cacheLayout } from '../cache/layout.js';
+import { lockHelperDrive } from '../cache/helper-drive.js';
+import { debianBuild } from '../distro/debian.js';
+import { redactor, userEnvironment } from '../env/envvar.js';
+import { releaseDrives } from '../guest/drives.js';
+import { guestPaths } from '../guest/paths.js';
+import type { HeldLock } from '../host/lock.js';
+import { makeScratchDir, removeDeadScratchDirs } from '../host/scratch.js';
+import type { Logger } from '../log.js';
+import type { BuildOptions } from '../options.js';
+import { packageRoot } from '../paths.js';
+import { ApplianceVm } from '../vm/appliance-vm.js';
+import { StepClock, type StepTiming } from './clock.js';
+import type { BuildContext } from './context.js';
+import { makeBuildDrives } from './drives.js';
+import { buildSettings, previewBlockDevice } from './environment.js';
+import { runGuestSteps, type GuestRun } from './guest.js';
+import { runExtraData } from './host-phase.js';
+import { writeOutputs } from './outputs.js';
+import { preflight } from './preflight.js';
+import { planImage, prepareElements } from './prepare.js';
+import { plannedOutputs, prepareOutputDir, publish, removeMadeDirs } from './publish.js';
+import type { ScriptTiming } from './run-phase.js';
+
+export interface BuildResult {
+  /** What was published, top-level paths in the output directory. */
+  outputs: string[];
+  timings: StepTiming[];
+  scripts: ScriptTiming[];
+}
+
+/** The work dirs of builds sit next to their outputs: the target drive becomes the image without a copy across filesystems. */
+const WORK_PREFIX = '.kiln-build-';
+
+export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> {
+  await preflight(o);
+  const out = await prepareOutputDir(o);
+  const dead = await removeDeadScratchDirs(out.dir, WORK_PREFIX);
+  if (dead.length) log.info(`removed ${dead.length} work director${dead.length === 1 ? 'y' : 'ies'} of builds that were killed: ${dead.join(' ')}`);
+  const work = await makeScratchDir(out.dir, WORK_PREFIX);
+  const user = userEnvironment(o.envvars, process.env, o.dibEnv);
+  const ctx: BuildContext = {
+    o,
+    log,
+    clock: new StepClock(log),
+    cache: cacheLayout(),
+    work: work.path,
+    staging: join(work.path, 'out'),
+    base: o.imageBase,
+    seed: seedOf(o),
+    redact: redactor(Object.fromEntries(o.secrets.filter((k) => k in user).map((k) => [k, user[k]!]))),
+  };
+  const { clock } = ctx;
+  let helper: HeldLock | undefined;
+  let ok = false;
+  try {
+    const prepared = await clock.timed('resolve elements', () => prepareElements(o, log, ctx.work, user));
+    const distro = debianBuild({ elements: prepared.resolution.elements, user, arch: o.arch, offline: o.offline, extraPackages: o.extraPackages });
+    const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log }));
+    const repo = distro ? await clock.timed('packages (host)', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log })) : undefined;
+    const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
+    // labels, fs type and mount points are known before the size: DIB exports them to every phase
+    const blockDevice = previewBlockDevice(planImage(o, prepared.blockConfig, ctx.seed, 8 * 1024 ** 3, user));
+    const lib = o.dibLib ?? join(packageRoot, 'dib-lib');
+    await clock.timed('extra-data.d (host)', () => runExtraData(ctx, prepared, settings, blockDevice, lib));
+    // from here on the build uses the helper drive: one build at a time per drive
+    const helperDrive = o.drive ?? ctx.cache.helperDrive;
+    helper = await lockHelperDrive(helperDrive, log);
+    const drives = await makeBuildDrives(ctx.work, helperDrive, repo?.image);
+    const vm = await clock.timed('boot appliance', () =>
+      ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }),
+    );
+    log.info(`appliance up in ${(vm.bootMs / 1000).toFixed(1)}s (${vm.accel?.toUpperCase()})`);
+    const run: GuestRun = { ctx, vm, prepared, settings, distro, repo, lib, blockDevice, tree: guestPaths.mountPath };
+    try {
+      await runGuestSteps(run);
+    } finally {
+      // the helper drive must come out clean whatever happened: unmount everything first
+      if (vm.state === 'ready') await vm.exec('bash -s', { stdin: releaseDrives() }).catch(() => {});
+      await vm.shutdown();
+    }
+    await clock.timed('outputs', () =>
+      writeOutputs(ctx, { prepared, user, appliance: appliance.manifest, exported: run.exported!, disk: run.disk ? { file: drives.target, bytes: run.disk.imageBytes } : undefined }),
+    );
+    const planned = plannedOutputs(o);
+    const outputs = await publish(ctx.staging, out.dir, [planned.dotD, ...planned.files]);
+    ok = true;
+    return { outputs, timings: clock.steps, scripts: clock.scripts };
+  } catch (e) {
+    if (!o.deleteOnFailure) {
+      await work.keep();
+      log.warn(`--no-delete-on-failure: keeping ${work.path}`);
+    }
+    throw e;
+  } finally {
+    helper?.release();
+    if (ok || o.deleteOnFailure) await work.remove();
+    if (!ok) await removeMadeDirs(out.made);
+  }
+}
+
+/** --seed, else derived from SOURCE_DATE_EPOCH (reproducible), else random for this build. */
+function seedOf(o: BuildOptions): string {
+  return o.seed ?? (o.sourceDateEpoch !== undefined ? `kiln-${o.sourceDateEpoch}` : `kiln-${process.pid}-${Date.now()}-${Math.random()}`);
+}

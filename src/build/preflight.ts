@@ -1,0 +1,30 @@
+// Ask before you start: every host program and output format a build will need, checked in
+// one go before anything is downloaded or booted, so a user learns in a second (all of it at
+// once, with the one install command) what a 20-minute build would have failed on at the end.
+import { KilnError } from '../errors.js';
+import { missingTools, type ToolSpec } from '../host/tools.js';
+import type { BuildOptions } from '../options.js';
+import { DEFAULT_QEMU } from '../vm/qemu-binary.js';
+
+/** What every build runs on the host, whatever its elements. */
+export const BUILD_TOOLS: readonly ToolSpec[] = [
+  { tool: DEFAULT_QEMU, debianPackage: 'qemu-system-x86', purpose: 'boot the appliance' },
+  { tool: 'qemu-img', debianPackage: 'qemu-utils', purpose: 'make the helper drive and convert images' },
+  { tool: 'flock', debianPackage: 'util-linux', purpose: 'lock the helper drive and build directories' },
+];
+
+export class HostNotReadyError extends KilnError {}
+
+/** Throws one error naming everything missing (tools, formats this host cannot write). */
+export async function preflight(o: BuildOptions, extra: readonly ToolSpec[] = []): Promise<void> {
+  const tools = await missingTools([...BUILD_TOOLS, ...extra]);
+  const lines = [...tools.lines];
+  for (const f of o.ramdisk ? [] : o.formats) {
+    const s = await f.supported();
+    if (!s.ok) lines.push(`cannot write ${f.name} output: ${s.why}`);
+  }
+  if (lines.length === 0) return;
+  throw new HostNotReadyError(lines.length === 1 ? lines[0]! : `this host cannot run the build yet:\n  - ${lines.join('\n  - ')}`, {
+    hint: tools.packages.length ? `install what is missing: apt-get install ${tools.packages.join(' ')}   (or run scripts/setup)` : 'choose other output formats with -t',
+  });
+}

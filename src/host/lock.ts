@@ -1,0 +1,93 @@
+// Locks that the kernel holds for kiln: flock(2) on a file, taken by a small `flock` child
+// whose stdin only kiln holds. When kiln ends, however it ends (SIGKILL included), the pipe
+// closes, the child exits and the kernel drops the lock; a reused pid can never make a dead
+// build's lock look alive. The file also records the owner's pid, for messages only.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { KilnError, MissingToolError } from '../errors.js';
+
+export interface HeldLock {
+  /** Give the lock back; safe to call twice. */
+  release(): void;
+}
+
+/** flock's exit status when the lock is taken (its --conflict-exit-code). */
+const BUSY = 75;
+
+/** Take the lock on `path` (created if missing) if nobody holds it; undefined if somebody does. */
+export function tryLock(path: string): Promise<HeldLock | undefined> {
+  return takeLock(path, false);
+}
+
+/** Take the lock on `path`, waiting for whoever holds it to let go. */
+export async function waitLock(path: string): Promise<HeldLock> {
+  return (await takeLock(path, true))!;
+}
+
+async function takeLock(path: string, wait: boolean): Promise<HeldLock | undefined> {
+  const mode = wait ? [] : ['--nonblock', '--conflict-exit-code', String(BUSY)];
+  // detached: a Ctrl-C to kiln's process group must not drop the lock before kiln has cleaned up
+  const child = spawn('flock', ['--exclusive', ...mode, path, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.on('error', () => {});
+  const outcome = await new Promise<'locked' | { code: number | null; stderr: string; error?: Error }>((resolve) => {
+    let stderr = '';
+    child.stdout.once('data', () => resolve('locked'));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('error', (error) => resolve({ code: null, stderr, error }));
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+  if (outcome !== 'locked') {
+    if (outcome.code === BUSY) return undefined;
+    if ((outcome.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new MissingToolError('flock', 'util-linux', 'lock the helper drive and build directories');
+    throw new KilnError(`cannot lock ${path}: ${outcome.stderr.trim() || outcome.error?.message || `flock exited with status ${outcome.code}`}`, {
+      hint: 'check that the directory exists and is writable by you',
+    });
+  }
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  (child.stderr as unknown as { unref?: () => void }).unref?.();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+  } catch {
+    // the lock is what counts; the pid is only for messages
+  }
+  let held = true;
+  return {
+    release: () => {
+      if (!held) return;
+      held = false;
+      child.stdin.end();
+    },
+  };
+}
+
+/** Whether somebody holds the lock on `path` now (a missing file is not locked). */
+export function isLocked(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const r = spawnSync('flock', ['--shared', '--nonblock', '--conflict-exit-code', String(BUSY), path, 'true'], { stdio: 'ignore' });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingToolError('flock', 'util-linux', 'check the helper drive lock');
+  return r.status === BUSY;
+}
+
+/** The pid recorded in a lock file, if any: who holds it, or who held it last. */
+export function lockOwner(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether process `pid` exists (another user's process counts). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { renderScriptRun, exportLines } from '../../../src/guest/script-run.js';
+import { phaseTable, parseBreak } from '../../../src/elements/phases.js';
+import { mountChroot, unmountChroot } from '../../../src/guest/chroot.js';
+import { prepareDrives, attachTarget } from '../../../src/guest/drives.js';
+
+describe('renderScriptRun', () => {
+  it('runs a root.d script outside the chroot with env.d sourced first and the env exported', () => {
+    const s = renderScriptRun({ phase: phaseTable.root, script: 'root.d/08-debootstrap', environment: ['environment.d/10-a', 'environment.d/20-b'], env: { TARGET_ROOT: '/kiln/build/mnt', X: "it's" } });
+    expect(s).toContain("export X='it'\\''s'\n");
+    expect(s).toContain('export TARGET_ROOT=/kiln/build/mnt\n');
+    expect(s.indexOf('source /kiln/build/hooks/environment.d/10-a')).toBeLessThan(s.indexOf('source /kiln/build/hooks/environment.d/20-b'));
+    expect(s).toMatch(/exec \/kiln\/build\/hooks\/root\.d\/08-debootstrap\n$/);
+    expect(s).not.toContain('chroot');
+  });
+
+  it('runs an install.d script in the chroot, through /tmp/in_target.d, with TMPDIR unset', () => {
+    const s = renderScriptRun({ phase: phaseTable.install, script: 'install.d/50-x', environment: ['environment.d/10-a'], env: { A: '1' }, trace: true });
+    expect(s).toContain('exec chroot "$TMP_MOUNT_PATH" /usr/bin/env -u TMPDIR PATH=');
+    expect(s).toContain('source /tmp/in_target.d/environment.d/10-a');
+    expect(s).toContain('set -x');
+    expect(s).toContain('exec /tmp/in_target.d/install.d/50-x');
+  });
+
+  it('exports variables sorted, one per line', () => {
+    expect(exportLines({ B: '2', A: 'a b' })).toBe("export A='a b'\nexport B=2\n");
+  });
+});
+
+describe('phase table', () => {
+  it('has extra-data.d as the only host phase and chroot where DIB chroots', () => {
+    const host = Object.values(phaseTable).filter((p) => p.where === 'host').map((p) => p.name);
+    expect(host).toEqual(['extra-data']);
+    const chroot = Object.values(phaseTable).filter((p) => p.chroot).map((p) => p.name);
+    expect(chroot.sort()).toEqual(['finalise', 'install', 'post-install', 'pre-install']);
+  });
+
+  it('parses break points', () => {
+    expect([...parseBreak('before-install, after-error')]).toEqual(['before-install', 'after-error']);
+    expect(parseBreak(undefined).size).toBe(0);
+  });
+});
+
+describe('guest steps', () => {
+  it('mounts proc, sys, dev, devpts and the read-only hooks, idempotently', () => {
+    const s = mountChroot('/kiln/build/mnt');
+    for (const m of ['mount -t proc', 'mount -t sysfs', 'mount --bind /dev', 'mount -t devpts', 'remount,ro,bind']) expect(s).toContain(m);
+    expect(s).toContain('mountpoint -q /kiln/build/mnt/proc ||');
+    expect(s).toContain('resolv.conf.ORIG');
+  });
+
+  it('unmounts in reverse and restores resolv.conf', () => {
+    const s = unmountChroot('/kiln/build/mnt');
+    expect(s.indexOf('tmp/in_target.d')).toBeLessThan(s.indexOf(' proc;'));
+    expect(s).toContain('mv /kiln/build/mnt/etc/resolv.conf.ORIG /kiln/build/mnt/etc/resolv.conf');
+  });
+
+  it('finds drives by serial and mounts the optional ones only when asked', () => {
+    expect(prepareDrives({ scratchSerial: 'kiln-scratch' })).not.toContain('kiln-cache');
+    const s = prepareDrives({ scratchSerial: 'kiln-scratch', cacheSerial: 'kiln-cache', repoSerial: 'kiln-repo' });
+    expect(s).toContain('dev_by_serial kiln-cache');
+    expect(s).toContain('mount -t squashfs -o ro "$(dev_by_serial kiln-repo)" /kiln/repo');
+  });
+
+  it('limits the loop device to the image size', () => {
+    expect(attachTarget('kiln-target', 1234)).toContain('losetup --show -f -P --sizelimit 1234 "$dev"');
+  });
+});
