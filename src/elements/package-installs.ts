@@ -2,9 +2,19 @@
 // and pkg-map (python, in the target) do, turned into plain text files the in-chroot shell
 // scripts of the package-installs and pkg-map elements read, so the target needs no python:
 //
-//   package-installs/<phase>.install     one entry a line: PACKAGE \t ELEMENT [\t CONDITION]...
-//   package-installs/<phase>.uninstall   (phase: pre-install.d, install.d, post-install.d)
+//   package-installs/<phase>.entries     one entry a line, in DIB's reading order:
+//                                        KIND \t PACKAGE \t ELEMENT [\t CONDITION]...
+//                                        (phase: pre-install.d, install.d, post-install.d;
+//                                        KIND: install, uninstall, build-only)
 //   kiln-pkg-map/<element>               one mapping a line: SCOPE \t NAME \t MAPPED
+//
+// Which entries install and which uninstall is decided in the guest, in that order, by
+// today's DIB's rule (package-installs-squash's collect_data since DIB 3.31.0, commit
+// 788224cf "Don't remove packages that are requested to be installed"): an uninstall: or
+// build-only: entry for a package that an earlier entry of the phase installs, and no
+// earlier entry uninstalls, does not uninstall it (build-only then only installs); a plain
+// entry drops every earlier uninstall of the package in the phase, whether or not its own
+// conditions hold. The rule needs the conditions' outcomes, so it runs where they are known.
 //
 // Split of the work, and why: the host knows ARCH, so arch:/not-arch: are applied here. What
 // depends on the build environment (installtype:, dib_python_version:, when:) and on
@@ -27,16 +37,26 @@ export interface PackageInstallsContext {
   arch: string;
 }
 
+export type PackageKind = 'install' | 'uninstall' | 'build-only';
+
 export interface PackageEntry {
   pkg: string;
   element: string;
-  /** installtype=T, python=V, when=VAR=VAL / when=VAR!=VAL; all must hold. */
+  /**
+   * installtype=T, python=V, when=VAR=VAL / when=VAR!=VAL; all must hold. "false" marks a
+   * plain entry arch:/not-arch: ruled out: it installs nothing but still cancels earlier
+   * uninstalls of its package, as in DIB (the arch test comes after that step there).
+   */
   conditions: string[];
 }
 
 export interface SquashedPackageInstalls {
-  /** phase -> install/uninstall -> entries, in element order then file order. */
-  phases: Record<PackagePhase, { install: PackageEntry[]; uninstall: PackageEntry[] }>;
+  /**
+   * phase -> entries: every entry in DIB's reading order (element order, json before yaml,
+   * file order), with its kind; install/uninstall: the entries that may install / uninstall
+   * (before the guest's rule and conditions), e.g. for prefetching.
+   */
+  phases: Record<PackagePhase, { entries: (PackageEntry & { kind: PackageKind })[]; install: PackageEntry[]; uninstall: PackageEntry[] }>;
   /** Entries whose phase: is not one package-installs runs (DIB ignores them silently). */
   ignored: { element: string; pkg: string; phase: string }[];
   /** Files to write, path relative to the hooks tree -> content. */
@@ -51,7 +71,7 @@ const PKG_MAP_SCOPES = ['default', 'family', 'distro', 'release'] as const;
  * resolver's sorted order, so the output is the same on every run).
  */
 export function squashPackageInstalls(elements: readonly ElementRef[], ctx: PackageInstallsContext): SquashedPackageInstalls {
-  const phases = Object.fromEntries(PACKAGE_PHASES.map((p) => [p, { install: [], uninstall: [] }])) as unknown as SquashedPackageInstalls['phases'];
+  const phases = Object.fromEntries(PACKAGE_PHASES.map((p) => [p, { entries: [], install: [], uninstall: [] }])) as unknown as SquashedPackageInstalls['phases'];
   const ignored: SquashedPackageInstalls['ignored'] = [];
   const files: Record<string, string> = {};
 
@@ -72,10 +92,7 @@ export function squashPackageInstalls(elements: readonly ElementRef[], ctx: Pack
   }
 
   for (const phase of PACKAGE_PHASES) {
-    for (const action of ['install', 'uninstall'] as const) {
-      const lines = phases[phase][action].map((e) => [e.pkg, e.element, ...e.conditions].join('\t') + '\n');
-      files[`package-installs/${phase}.${action}`] = lines.join('');
-    }
+    files[`package-installs/${phase}.entries`] = phases[phase].entries.map((e) => [e.kind, e.pkg, e.element, ...e.conditions].join('\t') + '\n').join('');
   }
   return { phases, ignored, files };
 }
@@ -107,14 +124,12 @@ function collect(
 ): void {
   if (!isRecord(param)) throw bad(element, file, `the parameters of ${pkg} must be a mapping`);
   const phase = param.phase === undefined ? 'install.d' : String(param.phase);
-  // build-only: installed, then removed again in the same phase; uninstall: removed only.
-  const actions: ('install' | 'uninstall')[] = 'build-only' in param ? ['install', 'uninstall'] : 'uninstall' in param ? ['uninstall'] : ['install'];
+  const kind: PackageKind = 'build-only' in param ? 'build-only' : 'uninstall' in param ? 'uninstall' : 'install';
 
   const arch = optionalString(param.arch);
   const notArch = optionalString(param['not-arch']);
   if (arch !== undefined && notArch !== undefined) throw bad(element, file, `arch and not-arch given for package ${pkg}`);
-  if (arch !== undefined && !archIn(ctx.arch, arch)) return;
-  if (notArch !== undefined && archIn(ctx.arch, notArch)) return;
+  const archOk = (arch === undefined || archIn(ctx.arch, arch)) && (notArch === undefined || !archIn(ctx.arch, notArch));
 
   const conditions: string[] = [];
   const installtype = optionalString(param.installtype);
@@ -129,7 +144,15 @@ function collect(
     ignored.push({ element, pkg, phase });
     return;
   }
-  for (const action of actions) phases[phase as PackagePhase][action].push({ pkg, element, conditions });
+  const p = phases[phase as PackagePhase];
+  if (!archOk) {
+    // uninstall/build-only ruled out by arch change nothing; a plain entry still cancels
+    if (kind === 'install') p.entries.push({ kind, pkg, element, conditions: ['false'] });
+    return;
+  }
+  p.entries.push({ kind, pkg, element, conditions });
+  if (kind !== 'uninstall') p.install.push({ pkg, element, conditions });
+  if (kind !== 'install') p.uninstall.push({ pkg, element, conditions });
 }
 
 /** DIB's `when:` syntax, VAR=VAL or VAR!=VAL with optional blanks around the operator. */

@@ -42,6 +42,9 @@ export function guestEnvironment(s: DibSettings, phase: { chroot: boolean }, blo
     TMP_HOOKS_PATH: guestPaths.hooksPath,
     TMP_IMAGE_DIR: guestPaths.imageDir,
     DIB_IMAGE_CACHE: guestPaths.cache,
+    // DIB's directory for flock files (ubuntu and yum-minimal root.d lock their downloads):
+    // one build per helper drive, so the scratch drive's build dir serves and always exists
+    DIB_LOCKFILES: guestPaths.buildDir,
     _LIB: guestPaths.lib,
     ...(s.guest ? { IMAGE_ELEMENT_YAML: s.guest.imageElementYaml, ELEMENTS_PATH: s.guest.elementsPath } : {}),
     ...imageElementFunction(s.guest?.imageElementArray ?? s.imageElementArray),
@@ -68,6 +71,7 @@ export function hostEnvironment(
     TMP_HOOKS_PATH: paths.hooks,
     TMP_IMAGE_DIR: paths.buildDir,
     DIB_IMAGE_CACHE: paths.imageCache,
+    DIB_LOCKFILES: paths.buildDir,
     _LIB: paths.lib,
     HOME: paths.home,
     PATH: paths.path,

@@ -1,9 +1,13 @@
 # debian-minimal: Debian from debootstrap. DIB's variable names and defaults, except the
-# security archive, which is deb.debian.org/debian-security with "<release>-security" from
-# bullseye on (DIB 3.13 still uses "<release>/updates" for everything but bullseye, which
-# bookworm does not have).
+# release and the security archive. The release is trixie, the codename of what today's DIB
+# gets by default (its "stable"), named so that kiln's local repository and debootstrap
+# cache are keyed the same on the host and here (kiln's host side has the same default:
+# keep the two in step). The security archive is deb.debian.org/debian-security with
+# "<release>-security" from bullseye on, as DIB >= 3.40 writes it for every release (3.37
+# only for bookworm, bullseye, stable and testing, so trixie got "trixie/updates"; 3.13 only
+# for bullseye); DIB's default host is security.debian.org. No -backports (DIB >= 3.40).
 export DISTRO_NAME=debian
-export DIB_RELEASE=${DIB_RELEASE:-bookworm}
+export DIB_RELEASE=${DIB_RELEASE:-trixie}
 export DIB_INIT_SYSTEM=systemd
 export EFI_BOOT_DIR=EFI/debian
 

@@ -149,7 +149,8 @@ describe('mount, fstab, unmount', () => {
 
 describe('environment for elements', () => {
   it('exports what dib-block-device getval would answer', () => {
-    expect(blockDeviceEnv(efi)).toEqual({ DIB_ROOT_LABEL: 'cloudimg-rootfs', DIB_ROOT_FSTYPE: 'ext4', DIB_MOUNTPOINTS: '/boot/efi|/' });
+    // no filesystem of its own at /boot: DIB_BOOT_LABEL is empty, and set (read under set -u)
+    expect(blockDeviceEnv(efi)).toEqual({ DIB_ROOT_LABEL: 'cloudimg-rootfs', DIB_ROOT_FSTYPE: 'ext4', DIB_BOOT_LABEL: '', DIB_MOUNTPOINTS: '/boot/efi|/' });
     expect(blockDeviceEnv(efi, dev)).toMatchObject({
       IMAGE_BLOCK_DEVICE: '/dev/vdc',
       IMAGE_BLOCK_DEVICES: ' [image0]=/dev/vdc  [ESP]=/dev/vdc1  [BSP]=/dev/vdc2  [root]=/dev/vdc3 ',

@@ -11,43 +11,48 @@ const el = (name: string) => ({ name, path: join(P, name) });
 const builtin = resolve(dirname(fileURLToPath(import.meta.url)), '../../../elements');
 
 describe('squashPackageInstalls', () => {
-  it('sorts every form into phase and action, applying arch: and not-arch: for ARCH', () => {
-    const { files, ignored } = squashPackageInstalls([el('pi-one')], { arch: 'amd64' });
-    expect(files['package-installs/pre-install.d.install']).toBe('early\tpi-one\ntwice\tpi-one\n');
-    expect(files['package-installs/post-install.d.install']).toBe('late\tpi-one\n');
-    expect(files['package-installs/install.d.install']).toBe(
+  it("lists every form in DIB's reading order with its kind, applying arch: and not-arch: for ARCH", () => {
+    const { files, ignored, phases } = squashPackageInstalls([el('pi-one')], { arch: 'amd64' });
+    expect(files['package-installs/pre-install.d.entries']).toBe('install\tearly\tpi-one\ninstall\ttwice\tpi-one\n');
+    expect(files['package-installs/post-install.d.entries']).toBe('install\tlate\tpi-one\n');
+    expect(files['package-installs/install.d.entries']).toBe(
       [
-        'plain\tpi-one',
-        'empty-string\tpi-one',
-        'helper\tpi-one',
-        'only-amd64\tpi-one',
-        'not-ppc\tpi-one',
-        'source-only\tpi-one\tinstalltype=source',
-        'py3\tpi-one\tpython=3',
-        'conditional\tpi-one\twhen=FOO=bar',
-        'conditions\tpi-one\twhen=FOO!=baz\twhen=BAR=a=b',
+        'install\tplain\tpi-one',
+        'install\tempty-string\tpi-one',
+        'uninstall\tgone\tpi-one',
+        'build-only\thelper\tpi-one',
+        'install\tonly-amd64\tpi-one',
+        // ruled out by arch, still a plain entry (it cancels earlier uninstalls in DIB)
+        'install\tonly-arm\tpi-one\tfalse',
+        'install\tnot-amd64\tpi-one\tfalse',
+        'install\tnot-ppc\tpi-one',
+        // DIB splits arch lists on "," only, so " amd64" does not match (nor does here).
+        'install\tspaced-arch\tpi-one\tfalse',
+        'install\tsource-only\tpi-one\tinstalltype=source',
+        'install\tpy3\tpi-one\tpython=3',
+        'install\tconditional\tpi-one\twhen=FOO=bar',
+        'install\tconditions\tpi-one\twhen=FOO!=baz\twhen=BAR=a=b',
+        'uninstall\ttwice\tpi-one',
         '',
       ].join('\n'),
     );
-    // uninstall: removes only; build-only: installs and removes in the same phase.
-    expect(files['package-installs/install.d.uninstall']).toBe('gone\tpi-one\nhelper\tpi-one\ntwice\tpi-one\n');
-    expect(files['package-installs/pre-install.d.uninstall']).toBe('');
-    // DIB splits arch lists on "," only, so " amd64" does not match (nor does here).
-    expect(files['package-installs/install.d.install']).not.toContain('spaced-arch');
+    // what may install / uninstall before the guest's rule (the host prefetches the former)
+    expect(phases['install.d'].install.map((e) => e.pkg)).toEqual(['plain', 'empty-string', 'helper', 'only-amd64', 'not-ppc', 'source-only', 'py3', 'conditional', 'conditions']);
+    expect(phases['install.d'].uninstall.map((e) => e.pkg)).toEqual(['gone', 'helper', 'twice']);
     expect(ignored).toEqual([{ element: 'pi-one', pkg: 'finalise', phase: 'finalise.d' }]);
   });
 
   it('takes arm64 entries for arm64', () => {
     const { files } = squashPackageInstalls([el('pi-one')], { arch: 'arm64' });
-    expect(files['package-installs/install.d.install']).toMatch(/^only-arm\t/m);
-    expect(files['package-installs/install.d.install']).toMatch(/^not-amd64\t/m);
-    expect(files['package-installs/install.d.install']).toMatch(/^spaced-arch\t/m);
-    expect(files['package-installs/install.d.install']).not.toMatch(/^only-amd64\t/m);
+    expect(files['package-installs/install.d.entries']).toMatch(/^install\tonly-arm\tpi-one\n/m);
+    expect(files['package-installs/install.d.entries']).toMatch(/^install\tnot-amd64\tpi-one\n/m);
+    expect(files['package-installs/install.d.entries']).toMatch(/^install\tspaced-arch\tpi-one\n/m);
+    expect(files['package-installs/install.d.entries']).toMatch(/^install\tonly-amd64\tpi-one\tfalse\n/m);
   });
 
   it('reads both package-installs.json and .yaml of one element, json first', () => {
     const { files } = squashPackageInstalls([el('pi-two')], { arch: 'amd64' });
-    expect(files['package-installs/install.d.install']).toBe('from-json\tpi-two\nboth\tpi-two\nfrom-yaml\tpi-two\n');
+    expect(files['package-installs/install.d.entries']).toBe('install\tfrom-json\tpi-two\ninstall\tboth\tpi-two\ninstall\tfrom-yaml\tpi-two\n');
     expect(files['kiln-pkg-map/pi-two']).toBeUndefined();
   });
 
@@ -107,7 +112,8 @@ describe('the in-chroot scripts with the squashed files', () => {
   });
 
   it('removes with -e, skipping names mapped to nothing', () => {
-    const out = run('install.d', 'uninstall', { DISTRO_NAME: 'debian', DIB_RELEASE: 'bookworm' });
+    // every entry's when: is evaluated for either list, as DIB evaluates them all in one squash
+    const out = run('install.d', 'uninstall', { DISTRO_NAME: 'debian', DIB_RELEASE: 'bookworm', FOO: 'bar', BAR: 'x' });
     expect(out.trim().split('\n').pop()).toBe('install-packages -e gone twice');
   });
 
