@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
-import { parseEnvvar, type EnvvarSpec } from './env/envvar.js';
-import { getFormat, imageBaseName, parseDockerTarget, type OutputFormat } from './outputs/index.js';
+import { parseEnvvar, userEnvironment, type EnvvarSpec } from './env/envvar.js';
+import { checksumKinds, getFormat, imageBaseName, parseDockerTarget, type ChecksumKind, type OutputFormat } from './outputs/index.js';
 import { parseBreak } from './elements/phases.js';
 import { parseAccel, type AccelOption } from './vm/accel.js';
 
@@ -32,7 +32,8 @@ export interface BuildOptions {
   arch: string;
   debug: number;
   compress: boolean;
-  checksum: boolean;
+  /** --checksum (both), else DIB_CHECKSUM's forms from the user's variables: NAME.FORMAT.md5 / .sha256. */
+  checksums: ChecksumKind[];
   offline: boolean;
   network: boolean;
   installType: string;
@@ -89,7 +90,8 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     imageSizeGB: str('imageSize') ? size(str('imageSize')!, '--size') : undefined,
     imageExtraSizeGB: str('imageExtraSize') ? size(str('imageExtraSize')!, '--image-extra-size') : undefined,
     fsType,
-    rootLabel: str('rootLabel'),
+    // DIB reads ROOT_LABEL from its environment as --root-label
+    rootLabel: str('rootLabel') ?? (userEnvironment(envvars, env, !!o.dibEnv).ROOT_LABEL || undefined),
     mkfsOptions: str('mkfsOptions'),
     qemuImgOptions: str('qemuImgOptions'),
     envvars,
@@ -99,7 +101,7 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     arch: 'amd64',
     debug,
     compress: o.compression !== false,
-    checksum: !!o.checksum,
+    checksums: o.checksum ? ['md5', 'sha256'] : checksumKinds(userEnvironment(envvars, env, !!o.dibEnv).DIB_CHECKSUM),
     offline: !!o.offline,
     network: o.network !== false,
     installType: str('installType') ?? 'source',

@@ -2,11 +2,13 @@
 // given) and kiln's own (the distro's local repository and the variables that point other
 // elements at it) kept apart. Only the user's go into NAME.d/dib_environment; the block-device
 // variables follow the disk as it is made (env/dib.ts, guestEnvironment's third argument).
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { blockDeviceEnv, type Plan } from '../blockdev/index.js';
 import { stagedElementEnv } from '../elements/index.js';
 import type { DibSettings } from '../env/dib.js';
 import { guestPaths } from '../guest/paths.js';
+import { run } from '../host/run.js';
+import { quote } from '../quote.js';
 import type { BuildOptions } from '../options.js';
 import type { PreparedElements } from './prepare.js';
 
@@ -35,6 +37,7 @@ export function buildSettings(a: {
     // DIB's ramdisk-defaults exports RAMDISK_ELEMENT; a user's own value stays
     kiln: Object.freeze({ ...(o.ramdisk && a.user.RAMDISK_ELEMENT === undefined ? { RAMDISK_ELEMENT: o.ramdiskElement } : {}), ...a.kiln }),
     args: o.elements.join(' '),
+    checksum: o.checksums.length > 0,
     secrets: o.secrets,
   });
 }
@@ -50,4 +53,22 @@ export function renderDibEnvironment(user: Readonly<Record<string, string>>, quo
     .sort()
     .map((k) => `${k}=${quote(user[k]!)}\n`)
     .join('');
+}
+
+/**
+ * What the elements' environment.d files settle `name` to, given only the user's variables:
+ * sourced on the host in a clean bash, as extra-data.d sees them. The host package step asks
+ * this for DIB_RELEASE, so the local repository is made for the release the elements will ask
+ * for (DIB's debian-minimal: stable) rather than one kiln picks. Empty: not set.
+ */
+export async function elementVariable(prepared: PreparedElements, user: Readonly<Record<string, string>>, name: string, work: string): Promise<string | undefined> {
+  const files = prepared.scripts.environment.map((s) => join(prepared.staged.hooksPath, s.hook));
+  const script = `${files.map((f) => `source ${quote(f)} >/dev/null 2>&1`).join('\n')}\nprintf '%s' "\${${name}:-}"\n`;
+  try {
+    const r = await run('bash', ['-c', script], { what: `read ${name} from the elements' environment.d`, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: work, ...user }, extendEnv: false, cwd: work, stdin: 'ignore' });
+    return r.stdout || undefined;
+  } catch {
+    // an environment.d that does not source outside the build: the user's value, else the default
+    return user[name];
+  }
 }

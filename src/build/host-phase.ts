@@ -2,10 +2,12 @@
 // environment (nothing of kiln's own inherited), TARGET_ROOT a tree of the user's that is
 // merged into the real target after root.d.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { privateDir } from '../cache/layout.js';
 import { hostEnvironment, type DibSettings } from '../env/dib.js';
 import { SUDO_SHIM } from '../guest/sudo-shim.js';
+import { findTool } from '../host/tools.js';
 import type { BuildContext } from './context.js';
 import { phaseTable } from '../elements/phases.js';
 import type { PreparedElements } from './prepare.js';
@@ -26,6 +28,7 @@ export async function runExtraData(ctx: BuildContext, prepared: PreparedElements
   await mkdir(shim, { recursive: true });
   // elements call sudo to write into TARGET_ROOT as DIB ran as root; here the tree is the user's
   await writeFile(join(shim, 'sudo'), SUDO_SHIM, { mode: 0o755 });
+  const python = await pythonFor(prepared, settings.user);
   const env = hostEnvironment(
     settings,
     {
@@ -39,10 +42,30 @@ export async function runExtraData(ctx: BuildContext, prepared: PreparedElements
     },
     blockDevice,
   );
+  Object.assign(env, python);
   const timings = await runHostPhase(
     { phase: phaseTable['extra-data'], scripts, environment: prepared.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact },
     prepared.staged.hooksPath,
     ctx.work,
   );
   ctx.clock.scripts.push(...timings);
+}
+
+/**
+ * DIB runs its host-side python (package-installs-squash...) with its own interpreter and
+ * package. Here: the host's python3 by absolute path, and when the elements come from a DIB
+ * package (-p .../diskimage_builder/elements), that package first on PYTHONPATH, so its
+ * scripts import the diskimage_builder they belong to, not whatever version the host has.
+ */
+async function pythonFor(prepared: PreparedElements, user: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  const python = user.DIB_PYTHON_EXEC ?? (await findTool('python3'));
+  if (python) env.DIB_PYTHON_EXEC = python;
+  const packages = new Set<string>();
+  for (const e of prepared.resolution.elements) {
+    const pkg = dirname(dirname(e.path));
+    if (basename(pkg) === 'diskimage_builder' && existsSync(join(pkg, '__init__.py'))) packages.add(dirname(pkg));
+  }
+  if (packages.size) env.PYTHONPATH = [...packages, ...(user.PYTHONPATH ? [user.PYTHONPATH] : [])].join(':');
+  return env;
 }

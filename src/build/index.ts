@@ -8,6 +8,7 @@ import { buildAppliance } from '../appliance/builder.js';
 import { cacheLayout } from '../cache/layout.js';
 import { lockHelperDrive } from '../cache/helper-drive.js';
 import { debianBuild } from '../distro/debian.js';
+import type { DistroBuild } from '../distro/types.js';
 import { redactor, userEnvironment } from '../env/envvar.js';
 import { releaseDrives } from '../guest/drives.js';
 import { guestPaths } from '../guest/paths.js';
@@ -20,12 +21,12 @@ import { ApplianceVm } from '../vm/appliance-vm.js';
 import { StepClock, type StepTiming } from './clock.js';
 import type { BuildContext } from './context.js';
 import { makeBuildDrives } from './drives.js';
-import { buildSettings, previewBlockDevice } from './environment.js';
+import { buildSettings, elementVariable, previewBlockDevice } from './environment.js';
 import { runGuestSteps, type GuestRun } from './guest.js';
 import { runExtraData } from './host-phase.js';
 import { writeOutputs } from './outputs.js';
 import { preflight } from './preflight.js';
-import { planImage, prepareElements } from './prepare.js';
+import { planImage, prepareElements, type PreparedElements } from './prepare.js';
 import { plannedOutputs, prepareOutputDir, publish, removeMadeDirs } from './publish.js';
 import type { ScriptTiming } from './run-phase.js';
 
@@ -62,7 +63,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   let ok = false;
   try {
     const prepared = await clock.timed('resolve elements', () => prepareElements(o, log, ctx.work, user));
-    const distro = debianBuild({ elements: prepared.resolution.elements, user, arch: o.arch, offline: o.offline, extraPackages: o.extraPackages });
+    const distro = await distroFor(ctx, prepared, user);
     const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log }));
     const repo = distro ? await clock.timed('packages (host)', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log })) : undefined;
     const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
@@ -104,6 +105,14 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     if (ok || o.deleteOnFailure) await work.remove();
     if (!ok) await removeMadeDirs(out.made);
   }
+}
+
+/** The distribution the elements build, if kiln knows it (Debian today): the host package step and its variables. */
+async function distroFor(ctx: BuildContext, prepared: PreparedElements, user: Readonly<Record<string, string>>): Promise<DistroBuild | undefined> {
+  const { o } = ctx;
+  if (!prepared.resolution.elements.some((e) => e.name === 'debian-minimal')) return undefined;
+  const elementRelease = user.DIB_RELEASE ? undefined : await elementVariable(prepared, user, 'DIB_RELEASE', ctx.work);
+  return debianBuild({ elements: prepared.resolution.elements, user, elementRelease, arch: o.arch, offline: o.offline, extraPackages: o.extraPackages });
 }
 
 /** --seed, else derived from SOURCE_DATE_EPOCH (reproducible), else random for this build. */

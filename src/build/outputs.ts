@@ -37,7 +37,7 @@ export async function writeOutputs(ctx: BuildContext, a: OutputInputs): Promise<
     const input = format.needs === 'disk' ? a.disk.file : a.exported.treeTar!;
     ctx.log.info(`writing ${outputFileName(ctx.base, format)}`);
     await format.write(input, dest, { compress: o.compress, qemuImgOptions: o.qemuImgOptions, sourceDateEpoch: o.sourceDateEpoch, seed: ctx.seed, dockerTarget: o.dockerTarget, imageName: name, arch: o.arch });
-    if (o.checksum) await writeChecksums(dest);
+    if (o.checksums.length) await writeChecksums(dest, o.checksums);
   }
 }
 

@@ -14,7 +14,7 @@ import type { BuildOptions } from '../options.js';
 export function plannedOutputs(o: BuildOptions): { dotD: string; files: string[] } {
   const files = o.ramdisk ? [] : o.formats.flatMap((f) => {
     const file = outputFileName(o.imageBase, f);
-    return o.checksum ? [file, `${file}.md5`, `${file}.sha256`] : [file];
+    return [file, ...o.checksums.map((k) => `${file}.${k}`)];
   });
   return { dotD: `${o.imageBase}.d`, files };
 }

@@ -6,7 +6,8 @@
 //   DIB_APT_SOURCES_CONF                        the image's apt sources, on the real mirror:
 //                                               debian-minimal would derive them from
 //                                               DIB_DISTRIBUTION_MIRROR, i.e. the local repo
-//   DIB_RELEASE                                 the release the repository was made for
+//   DIB_RELEASE                                 only the user's: the repository is made for
+//                                               the release the elements ask for by themselves
 // Each is a default: a variable the user set with --envvar stays as it is (except the two
 // kiln must change to use the repository, which it extends or only sets when the user
 // named no mirror of their own through DIB_DEBIAN_DISTRIBUTION_MIRROR, which would win in
@@ -28,7 +29,6 @@ export function upstreamRepoDefaults(user: Readonly<Record<string, string>>, rea
   if (user.DIB_DEBIAN_DISTRIBUTION_MIRROR) return {};
   const extra = [user.DIB_DEBOOTSTRAP_EXTRA_ARGS, '--no-check-gpg'].filter(Boolean).join(' ');
   return {
-    DIB_RELEASE: user.DIB_RELEASE ?? real.suite,
     DIB_APT_SOURCES_CONF: user.DIB_APT_SOURCES_CONF ?? aptSourcesConf(real),
     DIB_DISTRIBUTION_MIRROR: `file://${guestPaths.repo}`,
     DIB_DEBOOTSTRAP_EXTRA_ARGS: extra,

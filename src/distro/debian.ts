@@ -9,8 +9,8 @@ import type { DistroBuild } from './types.js';
 import { debianPackageSet } from './debian-packages.js';
 import { seedAptArchives, upstreamRepoDefaults } from './debian-upstream.js';
 
-/** The release kiln's debian-minimal builds when DIB_RELEASE is not given. */
-export const DEBIAN_DEFAULT_RELEASE = 'bookworm';
+/** The release a Debian build gets when neither the user nor the elements name one: today's stable. */
+export const DEBIAN_DEFAULT_RELEASE = 'trixie';
 
 /** What debootstrap installs besides the base system unless DIB_DEBOOTSTRAP_INCLUDE says otherwise. */
 const DEFAULT_INCLUDE = 'systemd-sysv,ca-certificates';
@@ -19,17 +19,19 @@ export interface DebianBuildInput {
   elements: readonly ElementRef[];
   /** The user's variables (--envvar): the mirror, release and keyring come from them. */
   user: Readonly<Record<string, string>>;
+  /** The DIB_RELEASE the elements' environment.d settles on when the user gives none (DIB's debian-minimal: stable). */
+  elementRelease?: string;
   arch: string;
   offline: boolean;
   extraPackages: readonly string[];
 }
 
-/** The mirror, release and components the user's variables name (the local repository's source). */
-export function debianArchive(u: Readonly<Record<string, string>>): Archive {
+/** The mirror, release and components the user's variables name (the local repository's source); the release the elements ask for unless the user names one. */
+export function debianArchive(u: Readonly<Record<string, string>>, elementRelease?: string): Archive {
   return {
     mirror: u.DIB_DISTRIBUTION_MIRROR ?? DEBIAN_ARCHIVE.mirror,
     securityMirror: u.DIB_DEBIAN_SECURITY_MIRROR ?? DEBIAN_ARCHIVE.securityMirror,
-    suite: u.DIB_RELEASE ?? DEBIAN_DEFAULT_RELEASE,
+    suite: u.DIB_RELEASE || elementRelease || DEBIAN_DEFAULT_RELEASE,
     components: (u.DIB_DEBIAN_COMPONENTS ?? 'main').split(','),
     keyring: u.DIB_APT_KEYRING ?? u.DIB_DEBIAN_KEYRING ?? DEBIAN_ARCHIVE.keyring,
   };
@@ -40,7 +42,7 @@ export function debianBuild(input: DebianBuildInput): DistroBuild | undefined {
   const names = new Set(input.elements.map((e) => e.name));
   const debootstrap = input.elements.find((e) => e.name === 'debootstrap');
   if (!debootstrap || !names.has('debian-minimal')) return undefined;
-  const archive = debianArchive(input.user);
+  const archive = debianArchive(input.user, input.elementRelease);
   // kiln's debootstrap element reads KILN_LOCAL_REPO; another one (DIB's) is pointed at the
   // repository through the variables it already honours
   const upstream = !isBuiltinElement(debootstrap);

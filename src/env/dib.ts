@@ -25,6 +25,8 @@ export interface DibSettings {
   kiln: Readonly<Record<string, string>>;
   /** The element arguments (DIB_ARGS, and the manifests element's dib_arguments). */
   args?: string;
+  /** --checksum or DIB_CHECKSUM asked for checksums: DIB_CHECKSUM=1 (a user's own value wins). */
+  checksum?: boolean;
   /** Names whose values stay out of DIB_ENV (it is written into the image by DIB's manifests element). */
   secrets?: readonly string[];
 }
@@ -91,12 +93,15 @@ function common(s: DibSettings, blockDevice: Readonly<Record<string, string>>): 
     DIB_DEBUG_TRACE: String(s.debugTrace),
     DIB_DEFAULT_INSTALLTYPE: s.installType,
     DIB_PYTHON_EXEC: 'python3',
+    // DIB's disk-image-create: every phase runs in the C locale, whatever the user's is
+    LC_ALL: 'C',
     DIB_NO_TMPFS: '1',
     ...blockDevice,
   };
   // DIB exports DIB_OFFLINE always (empty when off); its elements test it under set -u
   env.DIB_OFFLINE = s.offline ? '1' : '';
   env.DIB_ARGS = s.args ?? '';
+  env.DIB_CHECKSUM = s.checksum ? '1' : '0';
   env.DIB_ENV = dibEnv(s.user, s.secrets ?? []);
   if (s.sourceDateEpoch !== undefined) env.SOURCE_DATE_EPOCH = String(s.sourceDateEpoch);
   return env;

@@ -10,7 +10,7 @@ export function mountChroot(root: string): string {
   return `set -e
 mkdir -p ${r}/proc ${r}/sys ${r}/dev ${r}/tmp/in_target.d
 mountpoint -q ${r}/proc || mount -t proc proc ${r}/proc
-mountpoint -q ${r}/sys || mount -t sysfs sysfs ${r}/sys
+mountpoint -q ${r}/sys || mount -o ro -t sysfs sysfs ${r}/sys
 mountpoint -q ${r}/dev || mount --bind /dev ${r}/dev
 mkdir -p ${r}/dev/pts; mountpoint -q ${r}/dev/pts || mount -t devpts -o newinstance,ptmxmode=0666 devpts ${r}/dev/pts
 mountpoint -q ${r}/tmp/in_target.d || { mount --bind ${guestPaths.hooksPath} ${r}/tmp/in_target.d && mount -o remount,ro,bind ${r}/tmp/in_target.d; }

@@ -34,7 +34,7 @@ function body(hooks: string, r: ScriptRun): string {
 }
 
 export function renderScriptRun(r: ScriptRun): string {
-  const head = `set -e\nexport LANG=C.UTF-8\n${exportLines(r.env)}`;
+  const head = `set -e\n${exportLines(r.env)}`;
   if (!r.phase.chroot) {
     // the output directory, as DIB's is the caller's: DIB_MANIFEST_SAVE_DIR=${IMAGE_NAME}.d/ lands there
     return `${head}cd ${guestPaths.imageDir}\n${body(guestPaths.hooksPath, r)}`;

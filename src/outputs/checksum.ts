@@ -12,6 +12,19 @@ export interface Checksums {
   sha256: string;
 }
 
+export type ChecksumKind = keyof Checksums;
+
+/**
+ * DIB_CHECKSUM's forms, as today's DIB reads them: empty or 0 none, 1 both, otherwise each of
+ * md5 and sha256 the value mentions ("sha256", "md5,sha256"...).
+ */
+export function checksumKinds(value: string | undefined): ChecksumKind[] {
+  const v = value ?? '0';
+  if (v === '' || v === '0') return [];
+  if (v === '1') return ['md5', 'sha256'];
+  return (['md5', 'sha256'] as const).filter((k) => v.includes(k));
+}
+
 export async function hashFile(path: string, signal?: AbortSignal): Promise<Checksums> {
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
@@ -26,11 +39,14 @@ export function checksumLine(hex: string, file: string): string {
   return `${hex}  ${basename(file)}\n`;
 }
 
-/** Writes `${file}.md5` and `${file}.sha256`; returns the digests and the files written. */
-export async function writeChecksums(file: string, signal?: AbortSignal): Promise<Checksums & { files: string[] }> {
+/** Writes `${file}.md5` and/or `${file}.sha256`; returns the digests and the files written. */
+export async function writeChecksums(file: string, kinds: readonly ChecksumKind[] = ['md5', 'sha256'], signal?: AbortSignal): Promise<Checksums & { files: string[] }> {
   const sums = await hashFile(file, signal);
-  const files = [`${file}.md5`, `${file}.sha256`];
-  await atomicOutput(files[0]!, (tmp) => writeFile(tmp, checksumLine(sums.md5, file)));
-  await atomicOutput(files[1]!, (tmp) => writeFile(tmp, checksumLine(sums.sha256, file)));
+  const files: string[] = [];
+  for (const k of kinds) {
+    const f = `${file}.${k}`;
+    await atomicOutput(f, (tmp) => writeFile(tmp, checksumLine(sums[k], file)));
+    files.push(f);
+  }
   return { ...sums, files };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GUEST_STEPS } from '../../../src/build/guest.js';
 import { phaseTable } from '../../../src/elements/phases.js';
-import { dibOracles } from '../../support/dib-oracle-libs.js';
+import { dibOracles } from '../../support/dib-oracles.js';
 
 /** The phases DIB runs, in order, from its lib/ sources. */
 function dibPhaseOrder(lib: string): string[] {
@@ -30,9 +30,9 @@ describe('the guest step table', () => {
     expect([...kiln].sort()).toEqual(Object.keys(phaseTable).filter((p) => phaseTable[p as keyof typeof phaseTable].where === 'guest').sort());
   });
 
-  for (const oracle of dibOracles()) {
+  for (const oracle of dibOracles().oracles) {
     it(`runs the phases in DIB ${oracle.version}'s order (extra-data.d on the host, before the guest phases after root.d)`, () => {
-      const dib = dibPhaseOrder(oracle.lib);
+      const dib = dibPhaseOrder(oracle.libDir);
       expect(dib.slice(0, 2)).toEqual(['root', 'extra-data']);
       expect(kiln).toEqual(dib.filter((p) => p !== 'extra-data'));
     });

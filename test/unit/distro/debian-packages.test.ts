@@ -46,9 +46,9 @@ describe.skipIf(!dib)(`debianPackageSet over DIB's own elements${dib ? '' : ` ($
 describe('DIB debootstrap on the local repository', () => {
   const real = { mirror: 'http://deb.debian.org/debian', securityMirror: 'http://deb.debian.org/debian-security', suite: 'bookworm', components: ['main', 'contrib'] };
   it('the image keeps the real mirror in its sources, debootstrap reads the repository', () => {
+    // DIB_RELEASE is the elements' own (the repository is made for the release they ask for)
     const d = upstreamRepoDefaults({}, real);
     expect(d).toEqual({
-      DIB_RELEASE: 'bookworm',
       DIB_APT_SOURCES_CONF:
         'default:deb http://deb.debian.org/debian bookworm main contrib\nupdates:deb http://deb.debian.org/debian bookworm-updates main contrib\nsecurity:deb http://deb.debian.org/debian-security bookworm-security main contrib',
       DIB_DISTRIBUTION_MIRROR: 'file:///kiln/repo',
@@ -57,7 +57,7 @@ describe('DIB debootstrap on the local repository', () => {
   });
   it("keeps the user's release and sources, extends their debootstrap args", () => {
     const d = upstreamRepoDefaults({ DIB_RELEASE: 'trixie', DIB_APT_SOURCES_CONF: 'x:deb y z', DIB_DEBOOTSTRAP_EXTRA_ARGS: '--foo' }, { ...real, suite: 'trixie' });
-    expect(d.DIB_RELEASE).toBe('trixie');
+    expect(d.DIB_RELEASE).toBeUndefined(); // the user's own stays in the user's layer
     expect(d.DIB_APT_SOURCES_CONF).toBe('x:deb y z');
     expect(d.DIB_DEBOOTSTRAP_EXTRA_ARGS).toBe('--foo --no-check-gpg');
   });
@@ -69,5 +69,15 @@ describe('DIB debootstrap on the local repository', () => {
   });
   it('seeds apt\'s archives from the repository, never failing on an empty one', () => {
     expect(seedAptArchives('/kiln/build/mnt')).toBe('set -e\nmkdir -p /kiln/build/mnt/var/cache/apt/archives\ncp -n /kiln/repo/archives/*.deb /kiln/build/mnt/var/cache/apt/archives/ 2>/dev/null || true\n');
+  });
+});
+
+describe('the release of a Debian build', () => {
+  it("is the user's, else the one the elements ask for, else today's stable (trixie)", async () => {
+    const { debianArchive, DEBIAN_DEFAULT_RELEASE } = await import('../../../src/distro/debian.js');
+    expect(debianArchive({ DIB_RELEASE: 'bookworm' }, 'stable').suite).toBe('bookworm');
+    expect(debianArchive({}, 'stable').suite).toBe('stable');
+    expect(debianArchive({}).suite).toBe(DEBIAN_DEFAULT_RELEASE);
+    expect(DEBIAN_DEFAULT_RELEASE).toBe('trixie');
   });
 });

@@ -16,7 +16,7 @@ import { blockDeviceEnv, planFromYaml } from '../../../src/blockdev/index.js';
 import { elementInfo } from '../../../src/commands/element-info.js';
 import { writePackageInstalls, PACKAGE_PHASES } from '../../../src/elements/package-installs.js';
 import { guestEnvironment, hostEnvironment, type DibSettings } from '../../../src/env/dib.js';
-import { phaseTable } from '../../../src/phases/table.js';
+import { phaseTable } from '../../../src/elements/phases.js';
 import { dibOracles, oraclePython, oraclePythonRun, type DibOracle } from '../../support/dib-oracles.js';
 import { tempDir } from './fixtures.js';
 
@@ -292,11 +292,11 @@ print(json.dumps(out))
 
     const s: DibSettings = {
       imageName: 'img', arch: 'amd64', imageElement: 'base vm', imageElementYaml: 'base: /e/base', elementsPath: '/e', imageElementArray: '[base]=/e/base ',
-      offline: false, debugTrace: 0, installType: 'source', user: {},
-      blockDevice: blockDeviceEnv(planFromYaml(readFileSync(join(o.elementsDir, 'block-device-mbr', 'block-device-default.yaml'), 'utf8'), { seed: 's', imageSize: 2 * 2 ** 30 })),
-    } as DibSettings;
-    const guest = guestEnvironment(s, phaseTable['root']);
-    const host = hostEnvironment(s, { hooks: '/h', targetRoot: '/t', buildDir: '/b', lib: '/l', imageCache: '/c', path: '/usr/bin', home: '/root' });
+      offline: false, debugTrace: 0, installType: 'source', user: {}, kiln: {},
+    };
+    const blockDevice = blockDeviceEnv(planFromYaml(readFileSync(join(o.elementsDir, 'block-device-mbr', 'block-device-default.yaml'), 'utf8'), { seed: 's', imageSize: 2 * 2 ** 30 }));
+    const guest = guestEnvironment(s, phaseTable['root'], blockDevice);
+    const host = hostEnvironment(s, { hooks: '/h', targetRoot: '/t', buildDir: '/b', lib: '/l', imageCache: '/c', path: '/usr/bin', home: '/root' }, blockDevice);
     const unset = [...read].filter((v) => !LATER.includes(v)).filter((v) => !(v in guest) || !(v in host));
     expect(unset, 'variables elements read that kiln does not export to root.d and extra-data.d').toEqual([]);
 

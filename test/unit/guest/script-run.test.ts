@@ -44,7 +44,7 @@ describe('phase table', () => {
 describe('guest steps', () => {
   it('mounts proc, sys, dev, devpts and the read-only hooks, idempotently', () => {
     const s = mountChroot('/kiln/build/mnt');
-    for (const m of ['mount -t proc', 'mount -t sysfs', 'mount --bind /dev', 'mount -t devpts', 'remount,ro,bind']) expect(s).toContain(m);
+    for (const m of ['mount -t proc', 'mount -o ro -t sysfs', 'mount --bind /dev', 'mount -t devpts', 'remount,ro,bind']) expect(s).toContain(m);
     expect(s).toContain('mountpoint -q /kiln/build/mnt/proc ||');
     expect(s).toContain('resolv.conf.ORIG');
   });
