@@ -87,7 +87,7 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     skipBase: !!o.skipBase,
     excludeElements: list('excludeElement'),
     excludeScripts: list('excludeScript'),
-    imageSizeGB: str('imageSize') ? size(str('imageSize')!, '--size') : undefined,
+    imageSizeGB: str('imageSize') ? positiveSize(str('imageSize')!, '--size') : undefined,
     imageExtraSizeGB: str('imageExtraSize') ? size(str('imageExtraSize')!, '--image-extra-size') : undefined,
     fsType,
     // DIB reads ROOT_LABEL from its environment as --root-label
@@ -131,6 +131,13 @@ export function dibLibDir(dir: string): string {
     });
   }
   return abs;
+}
+
+/** A size that an image can have: above zero. */
+function positiveSize(text: string, option: string): number {
+  const gb = size(text, option);
+  if (gb <= 0) throw new UsageError(`${option} ${text}: an image needs a size above zero`, { hint: 'give a size like 4G, or leave it out to size the image from its tree' });
+  return gb;
 }
 
 /** "2", "2G", "2048M", "10GB" -> GB. */

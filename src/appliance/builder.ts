@@ -3,12 +3,13 @@
 // initramfs -> squashfs root -> atomic rename into the content-addressed store.
 import { mkdir, readFile, readdir, rename, rm, statfs, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ApplianceError, KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../host/run.js';
 import { PrivateApt } from '../apt/private-apt.js';
 import { archiveSources, DEBIAN_ARCHIVE, type Archive } from '../apt/sources.js';
+import { privateDir } from '../cache/layout.js';
 import { buildInitramfs } from './initramfs.js';
 import { installKernel } from './kernel.js';
 import { pvhKernel } from './pvh.js';
@@ -46,9 +47,11 @@ export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ app
       hint: 'install it: apt-get install debian-archive-keyring (or pass --keyring FILE)',
     });
   }
-  await mkdir(store, { recursive: true }).catch((e: unknown) => {
-    throw cacheError(store, e);
-  });
+  await privateDir(dirname(store))
+    .then(() => mkdir(store, { recursive: true }))
+    .catch((e: unknown) => {
+      throw cacheError(store, e);
+    });
   const stale = await removeDeadScratchDirs(store, '.build-');
   if (stale.length) opts.logger.info(`removed ${stale.length} scratch director${stale.length === 1 ? 'y' : 'ies'} of interrupted appliance builds`);
   await requireFreeSpace(store);

@@ -1,7 +1,8 @@
 // The drives a build's appliance gets besides its own root: a throwaway scratch drive (the
 // build tree), the target drive that becomes the image, the local repository when the distro
 // made one, and the helper drive (caches), each found in the guest by its serial.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { UsageError } from '../errors.js';
 import { createSparse } from '../vm/disks.js';
 import type { DriveSpec } from '../vm/qemu-args.js';
 
@@ -17,11 +18,15 @@ export interface BuildDrives {
   target: string;
 }
 
-export async function makeBuildDrives(work: string, helperDrive: string, repoImage: string | undefined): Promise<BuildDrives> {
+export async function makeBuildDrives(work: string, helperDrive: string, repoImage: string | undefined, imageSizeGB?: number): Promise<BuildDrives> {
   const scratch = join(work, 'scratch.raw');
   const target = join(work, 'target.raw');
+  const targetBytes = Math.max(TARGET_VIRTUAL_BYTES, Math.ceil((imageSizeGB ?? 0) * 1024 ** 3));
   await createSparse(scratch, SCRATCH_BYTES);
-  await createSparse(target, TARGET_VIRTUAL_BYTES);
+  await createSparse(target, targetBytes).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EFBIG' && e.code !== 'EINVAL') throw e;
+    throw new UsageError(`--size ${imageSizeGB}G: the file system of ${dirname(work)} cannot hold a file that large (${e.code})`, { hint: 'give a smaller --size, or build onto a file system that allows larger files' });
+  });
   const specs: DriveSpec[] = [
     { file: scratch, serial: SERIALS.scratch, format: 'raw', cache: 'unsafe' },
     { file: target, serial: SERIALS.target, format: 'raw', cache: 'unsafe', discard: true },

@@ -6,9 +6,9 @@ import type { LocalRepo } from '../apt/local-repo.js';
 import type { DistroBuild } from '../distro/types.js';
 import type { Phase } from '../elements/index.js';
 import { guestEnvironment, type DibSettings } from '../env/dib.js';
-import { PhaseScriptError } from '../errors.js';
+import { KilnError, PhaseScriptError } from '../errors.js';
 import { mountChroot, unmountAllUnder, unmountChroot } from '../guest/chroot.js';
-import { prepareDrives } from '../guest/drives.js';
+import { HELPER_DRIVE_UNUSABLE, prepareDrives } from '../guest/drives.js';
 import { guestPaths } from '../guest/paths.js';
 import { installGuestSudoShim } from '../guest/sudo-shim.js';
 import { installExtraPackages } from '../guest/tree.js';
@@ -32,6 +32,8 @@ export interface GuestRun {
   readonly settings: DibSettings;
   readonly distro?: DistroBuild;
   readonly repo?: LocalRepo;
+  /** The helper drive's host file (for messages). */
+  readonly helperDrive: string;
   /** $_LIB on the host: -B's directory or kiln's dib-lib/. */
   readonly lib: string;
   /** The block-device variables: a preview first, the real disk's once it is made. */
@@ -56,7 +58,7 @@ const disk = (g: GuestRun) => !g.ctx.o.ramdisk;
 const what = (g: GuestRun) => (g.disk ? 'image' : 'target');
 
 export const GUEST_STEPS: readonly GuestStep[] = [
-  timedStep('prepare drives', (g) => g.vm.script('preparing the scratch and helper drives', prepareDrives({ scratchSerial: SERIALS.scratch, cacheSerial: SERIALS.cache, repoSerial: g.repo ? SERIALS.repo : undefined }))),
+  timedStep('prepare drives', prepareBuildDrives),
   timedStep('copy hooks in', copyHooksIn),
   phase('root'),
   step('merge extra-data', (g) => g.vm.putTree(extraTarget(g.ctx.work), guestPaths.mountPath)),
@@ -107,12 +109,45 @@ async function runPhase(g: GuestRun, name: Exclude<Phase, 'extra-data'>): Promis
         });
         g.ctx.clock.scripts.push(...t);
       } catch (e) {
-        if (e instanceof PhaseScriptError) await breakpoint(g.ctx, g.vm, 'after-error', spec.chroot);
-        throw e;
+        if (!(e instanceof PhaseScriptError)) throw e;
+        await breakpoint(g.ctx, g.vm, 'after-error', spec.chroot);
+        throw await outOfSpace(g, e);
       }
     });
   }
   await breakpoint(g.ctx, g.vm, `after-${name}`, spec.chroot);
+}
+
+/** The scratch drive made, the helper drive and the local repository mounted; a helper drive that will not mount is named. */
+async function prepareBuildDrives(g: GuestRun): Promise<void> {
+  try {
+    await g.vm.script('preparing the scratch and helper drives', prepareDrives({ scratchSerial: SERIALS.scratch, cacheSerial: SERIALS.cache, repoSerial: g.repo ? SERIALS.repo : undefined }));
+  } catch (e) {
+    if (!(e instanceof Error && e.message.includes(HELPER_DRIVE_UNUSABLE))) throw e;
+    throw helperDriveError(g.helperDrive, e.message.split('\n').filter((l) => !l.includes(HELPER_DRIVE_UNUSABLE)).slice(1).join(' ').trim(), e);
+  }
+}
+
+/** The helper drive cannot be used: name the file and the way out. */
+export function helperDriveError(drive: string, detail: string, cause?: unknown): KilnError {
+  return new KilnError(`the helper drive ${drive} cannot be used${detail ? `: ${detail}` : ''}`, {
+    hint: 'it is only a cache: kiln cache clear deletes it and the next build makes a new one (or give this build another with --drive FILE)',
+    cause,
+  });
+}
+
+/**
+ * A script that failed for want of space: say which tree filled up, how big it is, and how to
+ * give it room (the image is sized from the tree before pre-finalise.d; DIB's --image-extra-size).
+ */
+async function outOfSpace(g: GuestRun, e: PhaseScriptError): Promise<PhaseScriptError> {
+  if (!e.info.tail.some((l) => /No space left on device/.test(l))) return e;
+  const df = await g.vm.exec(`df -h --output=target,size,used,avail ${guestPaths.mountPath} 2>/dev/null | tail -n +2`).catch(() => undefined);
+  const usage = df?.stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).join('; ') ?? '';
+  const hint = g.disk
+    ? `the image's file system is full (${usage || 'no df output'}): kiln sized it from the tree before pre-finalise.d (${(g.disk.imageBytes / 1024 ** 3).toFixed(2)} GiB); give it room with --image-extra-size GB or --size`
+    : `the build tree's drive is full (${usage || 'no df output'}); if the host's file system filled up, free space next to the output`;
+  return new PhaseScriptError(e.info, { hint });
 }
 
 /** The staged hooks, the element copies and $_LIB into the guest, and the sudo pass-through. */

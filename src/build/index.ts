@@ -13,6 +13,7 @@ import { redactor, userEnvironment } from '../env/envvar.js';
 import { releaseDrives } from '../guest/drives.js';
 import { guestPaths } from '../guest/paths.js';
 import type { HeldLock } from '../host/lock.js';
+import { freeBytes, HostDiskFullError, LOW_SPACE_BYTES, watchFreeSpace } from '../host/free-space.js';
 import { makeScratchDir, removeDeadScratchDirs } from '../host/scratch.js';
 import type { Logger } from '../log.js';
 import type { BuildOptions } from '../options.js';
@@ -22,7 +23,7 @@ import { StepClock, type StepTiming } from './clock.js';
 import type { BuildContext } from './context.js';
 import { makeBuildDrives } from './drives.js';
 import { buildSettings, elementVariable, previewBlockDevice } from './environment.js';
-import { runGuestSteps, type GuestRun } from './guest.js';
+import { helperDriveError, runGuestSteps, type GuestRun } from './guest.js';
 import { runExtraData } from './host-phase.js';
 import { writeOutputs } from './outputs.js';
 import { preflight } from './preflight.js';
@@ -64,6 +65,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   try {
     const prepared = await clock.timed('resolve elements', () => prepareElements(o, log, ctx.work, user));
     const distro = await distroFor(ctx, prepared, user);
+    if (distro) await preflight(o, distro.tools);
     const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log }));
     const repo = distro ? await clock.timed('packages (host)', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log })) : undefined;
     const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
@@ -74,15 +76,24 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     // from here on the build uses the helper drive: one build at a time per drive
     const helperDrive = o.drive ?? ctx.cache.helperDrive;
     helper = await lockHelperDrive(helperDrive, log);
-    const drives = await makeBuildDrives(ctx.work, helperDrive, repo?.image);
+    const drives = await makeBuildDrives(ctx.work, helperDrive, repo?.image, o.imageSizeGB);
     const vm = await clock.timed('boot appliance', () =>
-      ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }),
+      ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }).catch((e: unknown) => {
+        // QEMU refuses a damaged qcow2 before the guest starts; its message names the file
+        throw e instanceof Error && e.message.includes(helperDrive) ? helperDriveError(helperDrive, 'QEMU cannot open it', e) : e;
+      }),
     );
     log.info(`appliance up in ${(vm.bootMs / 1000).toFixed(1)}s (${vm.accel?.toUpperCase()})`);
-    const run: GuestRun = { ctx, vm, prepared, settings, distro, repo, lib, blockDevice, tree: guestPaths.mountPath };
+    const run: GuestRun = { ctx, vm, prepared, settings, distro, repo, helperDrive, lib, blockDevice, tree: guestPaths.mountPath };
+    // a full host file system: stop at once rather than wait on a guest that cannot write
+    const space = watchFreeSpace(out.dir, (free) => {
+      log.warn(`the file system holding ${out.dir} is full (${(free / 1024 ** 2).toFixed(0)} MiB free): stopping the build`);
+      void vm.kill();
+    });
     try {
       await runGuestSteps(run);
     } finally {
+      space.stop();
       // the helper drive must come out clean whatever happened: unmount everything first
       if (vm.state === 'ready') await vm.exec('bash -s', { stdin: releaseDrives() }).catch(() => {});
       await vm.shutdown();
@@ -94,7 +105,10 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const outputs = await publish(ctx.staging, out.dir, [planned.dotD, ...planned.files]);
     ok = true;
     return { outputs, timings: clock.steps, scripts: clock.scripts };
-  } catch (e) {
+  } catch (err) {
+    // whatever step it hit (a guest write, qemu-img, publishing), a full file system is the cause to name
+    const free = await freeBytes(out.dir).catch(() => Infinity);
+    const e = free < LOW_SPACE_BYTES ? new HostDiskFullError(out.dir, free, err) : err;
     if (!o.deleteOnFailure) {
       await work.keep();
       log.warn(`--no-delete-on-failure: keeping ${work.path}`);

@@ -15,11 +15,11 @@ export const BUILD_TOOLS: readonly ToolSpec[] = [
 
 export class HostNotReadyError extends KilnError {}
 
-/** Throws one error naming everything missing (tools, formats this host cannot write). */
-export async function preflight(o: BuildOptions, extra: readonly ToolSpec[] = []): Promise<void> {
-  const tools = await missingTools([...BUILD_TOOLS, ...extra]);
+/** Throws one error naming everything missing (tools, formats this host cannot write); with `only`, just those tools. */
+export async function preflight(o: BuildOptions, only?: readonly ToolSpec[]): Promise<void> {
+  const tools = await missingTools(only ?? BUILD_TOOLS);
   const lines = [...tools.lines];
-  for (const f of o.ramdisk ? [] : o.formats) {
+  for (const f of o.ramdisk || only ? [] : o.formats) {
     const s = await f.supported();
     if (!s.ok) lines.push(`cannot write ${f.name} output: ${s.why}`);
   }

@@ -48,6 +48,11 @@ export function debianBuild(input: DebianBuildInput): DistroBuild | undefined {
   const upstream = !isBuiltinElement(debootstrap);
   return {
     describe: `Debian ${archive.suite}`,
+    tools: [
+      { tool: 'apt-get', debianPackage: 'apt', purpose: 'resolve and download the packages of a Debian build on the host' },
+      { tool: 'dpkg-deb', debianPackage: 'dpkg', purpose: 'read the downloaded packages' },
+      { tool: 'mksquashfs', debianPackage: 'squashfs-tools', purpose: 'write the local package repository image' },
+    ],
     archive,
     prefetch: async ({ cache, work, logger }) => {
       const wanted = debianPackageSet(input.elements, { arch: input.arch, distro: { distro: 'debian', family: 'debian', release: archive.suite }, isBuiltin: (e) => isBuiltinElement(e) });

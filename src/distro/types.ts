@@ -4,6 +4,7 @@ import type { LocalRepo } from '../apt/local-repo.js';
 import type { Archive } from '../apt/sources.js';
 import type { CacheLayout } from '../cache/layout.js';
 import type { Logger } from '../log.js';
+import type { ToolSpec } from '../host/tools.js';
 
 export interface DistroBuild {
   /** For messages: "Debian bookworm". */
@@ -20,6 +21,8 @@ export interface DistroBuild {
    * the variables that point elements that are not kiln's at it.
    */
   environment(repo: LocalRepo | undefined): Readonly<Record<string, string>>;
+  /** Host programs its package step runs (checked before anything is downloaded). */
+  readonly tools: readonly ToolSpec[];
   /** Guest shell to run after root.d, before pre-install.d (undefined: nothing). */
   beforePreInstall(mountPath: string): string | undefined;
 }

@@ -35,7 +35,8 @@ export function userEnvironment(specs: EnvvarSpec[], host: NodeJS.ProcessEnv, di
 
 /** Replace secret values wherever they might appear in text kiln logs or writes. */
 export function redactor(secrets: Record<string, string>): (text: string) => string {
-  const values = Object.values(secrets).filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  // every secret, however short: a one-letter password is still a password
+  const values = Object.values(secrets).filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
   if (values.length === 0) return (t) => t;
   return (text) => values.reduce((t, v) => t.split(v).join('****'), text);
 }

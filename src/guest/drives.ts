@@ -5,6 +5,9 @@ import { guestPaths } from './paths.js';
 /** Find a drive by the serial QEMU gave it (no udev in the appliance, so no by-id links). */
 export const devBySerial = `dev_by_serial() { for d in /sys/block/vd*; do [ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] && { echo "/dev/\${d##*/}"; return 0; }; done; echo "kiln: no drive with serial $1" >&2; return 1; }\n`;
 
+/** What prepareDrives says on stderr when the helper drive cannot be formatted or mounted. */
+export const HELPER_DRIVE_UNUSABLE = 'kiln-helper-drive-unusable';
+
 export function prepareDrives(o: { scratchSerial: string; cacheSerial?: string; repoSerial?: string }): string {
   const p = guestPaths;
   let s = `set -e\n${devBySerial}`;
@@ -14,8 +17,9 @@ export function prepareDrives(o: { scratchSerial: string; cacheSerial?: string; 
   s += `mkdir -p ${p.mountPath} ${p.imageDir} ${p.cache}\n`;
   if (o.cacheSerial) {
     s += `cache=$(dev_by_serial ${o.cacheSerial})\n`;
-    s += `blkid -p "$cache" >/dev/null 2>&1 || mkfs.ext4 -q -F -L kiln-cache "$cache"\n`;
-    s += `mount -o noatime "$cache" ${p.cache}\n`;
+    // a drive that cannot be made or mounted says so in a word the host recognises (HELPER_DRIVE_UNUSABLE)
+    s += `blkid -p "$cache" >/dev/null 2>&1 || mkfs.ext4 -q -F -L kiln-cache "$cache" || { echo ${HELPER_DRIVE_UNUSABLE} >&2; exit 1; }\n`;
+    s += `mount -o noatime "$cache" ${p.cache} || { echo ${HELPER_DRIVE_UNUSABLE} >&2; exit 1; }\n`;
   }
   if (o.repoSerial) {
     s += `mkdir -p ${p.repo} && mount -t squashfs -o ro "$(dev_by_serial ${o.repoSerial})" ${p.repo}\n`;

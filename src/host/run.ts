@@ -1,6 +1,7 @@
 // The one place kiln runs host programs (execa lives here). Failures become errors that
 // say what was being attempted, with the program's stderr tail; a missing program
 // becomes MissingToolError naming its Debian package.
+import { existsSync } from 'node:fs';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { KilnError, MissingToolError } from '../errors.js';
 import { alsoOnInterrupt } from '../signals.js';
@@ -28,6 +29,22 @@ function started<T extends ResultPromise>(child: T): T {
   return child;
 }
 
+/**
+ * A program kiln starts dies with kiln, even when kiln is SIGKILLed and no handler runs:
+ * util-linux's setpriv sets the parent-death signal and then execs it (same pid). Without
+ * setpriv (not Linux, a trimmed host) programs are started as they are.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+function boundToKiln(file: string, args: readonly string[]): [string, string[]] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, [...args]];
+}
+
+/** setpriv's own report that it could not exec the program: the program is missing. */
+function execFailed(err: unknown): boolean {
+  const e = err as { exitCode?: number; stderr?: unknown };
+  return e.exitCode === 127 && /setpriv: failed to execute .*: No such file or directory/.test(String(e.stderr ?? ''));
+}
 
 /** A host program kiln started and owns (spawn's result). */
 export type HostProcess = ResultPromise;
@@ -45,7 +62,7 @@ export interface RunResult {
 export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const { what, ...execaOpts } = opts;
   try {
-    const r = await started(execa(file, args, { stripFinalNewline: false, ...execaOpts }));
+    const r = await started(execa(...boundToKiln(file, args), { stripFinalNewline: false, ...execaOpts }));
     return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   } catch (err) {
     throw toolError(file, what, err);
@@ -54,13 +71,13 @@ export async function run(file: string, args: readonly string[], opts: RunOption
 
 /** Start a long-lived host process; the caller owns its lifecycle. */
 export function spawn(file: string, args: readonly string[], opts: Options = {}): ResultPromise {
-  return started(execa(file, args, { reject: false, ...opts }));
+  return started(execa(...boundToKiln(file, args), { reject: false, ...opts }));
 }
 
 /** Run a filter: `input` on its stdin, its stdout as bytes. */
 export async function filter(file: string, args: readonly string[], input: Buffer, what: string): Promise<Buffer> {
   try {
-    const r = await started(execa(file, args, { input, encoding: 'buffer', maxBuffer: 4 * 1024 ** 3 }));
+    const r = await started(execa(...boundToKiln(file, args), { input, encoding: 'buffer', maxBuffer: 4 * 1024 ** 3 }));
     return Buffer.from(r.stdout);
   } catch (err) {
     throw toolError(file, what, err);
@@ -69,7 +86,7 @@ export async function filter(file: string, args: readonly string[], input: Buffe
 
 export function toolError(file: string, what: string, err: unknown): KilnError {
   const e = err as { code?: string; stderr?: unknown; exitCode?: number; shortMessage?: string };
-  if (e.code === 'ENOENT') {
+  if (e.code === 'ENOENT' || execFailed(err)) {
     return new MissingToolError(file, debianPackageOf(file), what);
   }
   const tail = String(e.stderr ?? '').trim().split('\n').slice(-10).join('\n  ');
@@ -89,7 +106,7 @@ export interface HostScriptOptions {
 export async function runHostScript(script: string, o: HostScriptOptions): Promise<{ exitCode: number | null; signal: string | null }> {
   const sources = o.environmentFiles.map((f) => `source "${f.replace(/"/g, '\\"')}"`).join('\n');
   const body = `set -e\n${sources}\n${o.trace ? 'set -x\n' : ''}exec "$0"`;
-  const child = started(execa('bash', ['-c', body, script], { env: o.env, extendEnv: false, cwd: o.cwd, reject: false, stdin: 'ignore', all: true, buffer: false }));
+  const child = started(execa(...boundToKiln('bash', ['-c', body, script]), { env: o.env, extendEnv: false, cwd: o.cwd, reject: false, stdin: 'ignore', all: true, buffer: false }));
   child.all?.on('data', (c: Buffer) => o.onOutput(c));
   const r = await child;
   return { exitCode: r.exitCode ?? null, signal: r.signal ?? null };

@@ -101,7 +101,10 @@ export function renderQemuArgs(c: VmConfig): string[] {
   ];
   c.drives.forEach((d, i) => {
     const opts = [`file=${escapeOpt(d.file)}`, 'if=none', `id=drive${i}`, `format=${d.format}`, `cache=${d.cache ?? 'writeback'}`, 'aio=threads'];
+    // a host write error (a full file system) goes to the guest as an I/O error: QEMU's default
+    // pauses the VM, and a paused guest answers nothing
     if (d.readonly) opts.push('readonly=on');
+    else opts.push('werror=report', 'rerror=report');
     if (d.snapshot) opts.push('snapshot=on');
     if (d.discard) opts.push('discard=unmap', 'detect-zeroes=unmap');
     args.push('-drive', opts.join(','), '-device', `virtio-blk-pci,drive=drive${i},serial=${escapeOpt(d.serial)}`);

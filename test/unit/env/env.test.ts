@@ -40,6 +40,7 @@ describe('--envvar', () => {
 
   it('redacts secret values', () => {
     expect(redactor({ TOKEN: 's3cret' })('token is s3cret!')).toBe('token is ****!');
+    expect(redactor({ PIN: 'q7' })('pin q7 set')).toBe('pin **** set');
   });
 });
 

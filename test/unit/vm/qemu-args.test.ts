@@ -80,7 +80,8 @@ describe('renderQemuArgs', () => {
     const a = renderQemuArgs(base);
     expect(values(a, '-drive')).toEqual([
       'file=/a/root.sqfs,if=none,id=drive0,format=raw,cache=writeback,aio=threads,readonly=on',
-      'file=/v/scratch.qcow2,if=none,id=drive1,format=qcow2,cache=unsafe,aio=threads',
+      // a host write error reaches the guest as an I/O error; QEMU's default would pause the VM
+      'file=/v/scratch.qcow2,if=none,id=drive1,format=qcow2,cache=unsafe,aio=threads,werror=report,rerror=report',
     ]);
     const devs = values(a, '-device').filter((d) => d.startsWith('virtio-blk-pci'));
     expect(devs).toEqual(['virtio-blk-pci,drive=drive0,serial=kiln-root', 'virtio-blk-pci,drive=drive1,serial=kiln-scratch']);
