@@ -16,3 +16,4 @@ export { renderMkfsScript, mkfsCommand, canPopulateRoot, type MkfsScriptOptions 
 export { renderMountScript, renderUnmountScript, type MountScriptOptions, type UnmountScriptOptions } from './render/mount.js';
 export { renderFstab, renderWriteFstabScript, type FstabBy } from './render/fstab.js';
 export { renderLvmCreateScript, renderLvmActivateScript, renderLvmDeactivateScript, renderLvmTeardownScript, lvmCreateCommands, applianceLvmConf } from './render/lvm.js';
+export { losetupAttachArgs, qemuDiskProperties } from './render/target.js';

@@ -117,7 +117,7 @@ export function plan(raw: RawNode[], opts: PlanOptions): Plan {
   }
   const { nodes, warnings } = typeNodes(raw);
   const graph = buildGraph(nodes);
-  const sector = opts.blockSize !== undefined ? sectorSize(String(opts.blockSize), undefined, 'DIB_BLOCK_SIZE') : (graph.disk.blockSize ?? 512);
+  const sector = opts.blockSize !== undefined ? blockSizeOption(opts.blockSize) : (graph.disk.blockSize ?? 512);
   const diskBytes = diskSize(graph, opts.imageSize, sector);
   const table = graph.table ? layoutTable(graph.table, graph.disk.name, diskBytes, opts.seed, sector) : undefined;
   const lvm = planLvm(graph, table, diskBytes, sector, warnings);
@@ -153,6 +153,14 @@ export function plan(raw: RawNode[], opts: PlanOptions): Plan {
     order: graph.order,
     warnings,
   };
+}
+
+function blockSizeOption(value: string | number): SectorSize {
+  try {
+    return sectorSize(String(value), undefined, 'DIB_BLOCK_SIZE');
+  } catch (err) {
+    throw new BlockDeviceError(`DIB_BLOCK_SIZE=${value}: ${(err as Error).message.replace(/^block-device config: /, '')}`, undefined, undefined, { cause: err });
+  }
 }
 
 /** The mounts that mount something: swap never is (DIB writes its fstab line with "none"). */
