@@ -17,3 +17,4 @@ export { renderMountScript, renderUnmountScript, type MountScriptOptions, type U
 export { renderFstab, renderWriteFstabScript, type FstabBy } from './render/fstab.js';
 export { renderLvmCreateScript, renderLvmActivateScript, renderLvmDeactivateScript, renderLvmTeardownScript, lvmCreateCommands, applianceLvmConf } from './render/lvm.js';
 export { losetupAttachArgs, qemuDiskProperties } from './render/target.js';
+export { renderVfatFromTreeScript, renderVfatRebuildScript, vfatFilesystem, type VfatFromTreeOptions, type VfatRebuildOptions } from './render/vfat.js';

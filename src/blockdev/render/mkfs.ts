@@ -36,6 +36,14 @@ export interface MkfsCommandOptions {
    * disk is the one the disk itself would get.
    */
   sectorSize?: number;
+  /**
+   * Nothing taken from the clock or chance: mkfs.fat --invariant (dosfstools 4.2) stamps the
+   * volume label entry with a fixed time; -i still sets the volume id. (mkfs.fat ignores
+   * SOURCE_DATE_EPOCH: the label entry otherwise has the wall-clock time.)
+   */
+  reproducible?: boolean;
+  /** FAT: sectors before the filesystem (its partition's start), when made in a file for a partition. */
+  hiddenSectors?: number;
 }
 
 /** The mkfs command for one filesystem, as argv. */
@@ -58,7 +66,17 @@ export function mkfsCommand(fs: PlannedFilesystem, device: string, opts: MkfsCom
       return ['mkfs.xfs', '-f', '-q', ...(big !== undefined ? ['-s', `size=${big}`] : []), ...fs.options, '-L', fs.label, '-m', `uuid=${fs.uuid}`, device];
     case 'vfat':
       // -I: allow a FAT filesystem on a whole, unpartitioned disk.
-      return ['mkfs.vfat', ...(opts.wholeDisk ? ['-I'] : []), ...(big !== undefined ? ['-S', String(big)] : []), ...fs.options, '-n', fs.label, '-i', fs.volumeId!, device];
+      return [
+        'mkfs.vfat',
+        ...(opts.reproducible ? ['--invariant'] : []),
+        ...(opts.wholeDisk ? ['-I'] : []),
+        ...(big !== undefined ? ['-S', String(big)] : []),
+        ...(opts.hiddenSectors !== undefined ? ['-h', String(opts.hiddenSectors)] : []),
+        ...fs.options,
+        '-n', fs.label,
+        '-i', fs.volumeId!,
+        device,
+      ];
     case 'swap':
       // DIB's mkswap: label and UUID, which fstab (LABEL=) and resume= find it by.
       return ['mkswap', ...fs.options, '-L', fs.label, '-U', fs.uuid, device];
@@ -88,13 +106,14 @@ export function renderMkfsScript(plan: Plan, opts: MkfsScriptOptions): string {
     if (!check.ok) throw new Error(`cannot populate the root filesystem from a directory: ${check.why}`);
   }
   if (opts.sourceDateEpoch !== undefined) {
-    // mkfs.vfat honours SOURCE_DATE_EPOCH; e2fsprogs 1.47.0 only its own E2FSPROGS_FAKE_TIME.
+    // e2fsprogs 1.47.0 reads only its own E2FSPROGS_FAKE_TIME; mkfs.fat neither (--invariant instead).
     out.push(`export SOURCE_DATE_EPOCH=${opts.sourceDateEpoch} E2FSPROGS_FAKE_TIME=${opts.sourceDateEpoch}`);
   }
   for (const fs of plan.filesystems) {
     const populateFrom = fs.name === plan.root.filesystem ? opts.populateRootFrom : undefined;
     const wholeDisk = fs.base === plan.disk.name;
-    out.push(shCommand(mkfsCommand(fs, filesystemDevice(plan, fs, opts), { populateFrom, wholeDisk, sectorSize: plan.disk.sectorSize })));
+    const reproducible = opts.sourceDateEpoch !== undefined;
+    out.push(shCommand(mkfsCommand(fs, filesystemDevice(plan, fs, opts), { populateFrom, wholeDisk, sectorSize: plan.disk.sectorSize, reproducible })));
   }
   return out.join('\n') + '\n';
 }
