@@ -7,13 +7,11 @@
 import { parseYaml as parse } from '../yaml.js';
 import { BlockDeviceError } from './errors.js';
 
-export const PLUGINS = ['local_loop', 'partitioning', 'mkfs', 'mount', 'fstab'] as const;
+export const PLUGINS = ['local_loop', 'partitioning', 'lvm', 'mkfs', 'mount', 'fstab'] as const;
 export type PluginName = (typeof PLUGINS)[number];
 
 /** Plugins DIB has that kiln does not implement yet: a clear error beats "unknown key". */
-const UNSUPPORTED: Record<string, string> = {
-  lvm: 'LVM layouts (the lvm plugin) are not supported by kiln yet',
-};
+const UNSUPPORTED: Record<string, string> = {};
 
 /** Scalars are kept as strings: YAML 1.1/1.2 disagree on 0x83, 8300, 1e3; DIB re-parses them anyway. */
 export type Scalar = string;
@@ -26,6 +24,18 @@ export interface RawPartition {
   index: number;
 }
 
+/** One entry of an lvm node's pvs, vgs or lvs list. */
+export interface RawLvmItem {
+  name: string;
+  fields: Record<string, FieldValue>;
+}
+
+export interface RawLvm {
+  pvs: RawLvmItem[];
+  vgs: RawLvmItem[];
+  lvs: RawLvmItem[];
+}
+
 export interface RawNode {
   plugin: PluginName;
   name: string;
@@ -33,6 +43,8 @@ export interface RawNode {
   fields: Record<string, FieldValue>;
   /** Only for partitioning. */
   partitions?: RawPartition[];
+  /** Only for lvm: its three lists. */
+  lvm?: RawLvm;
   /** Position in document order; ties in the dependency sort are broken by it. */
   index: number;
 }
@@ -64,18 +76,24 @@ export function flattenConfig(doc: unknown): RawNode[] {
 
 function visit(plugin: PluginName, values: unknown, parent: string | undefined, out: RawNode[], where: string): void {
   const map = asMap(values, where, plugin);
-  const base = scalarOrUndefined(map.base, where, 'base') ?? parent;
+  // lvm alone may name a list of bases ("base: [ root ]"); it ignores them, as DIB does: its
+  // physical volumes say where they live.
+  const lvmBases = plugin === 'lvm' && Array.isArray(map.base) ? map.base.map((b) => scalar(b, where, 'base')) : undefined;
+  const base = lvmBases ? lvmBases.join('_') : (scalarOrUndefined(map.base, where, 'base') ?? parent);
   const given = scalarOrUndefined(map.name, where, 'name');
   if (given === undefined && base === undefined) {
     throw new BlockDeviceError(`${plugin} needs a "name" (it has no base to derive one from)`, where, 'name');
   }
   const name = given ?? `${plugin}_${base}`;
-  const node: RawNode = { plugin, name, base, fields: {}, index: out.length };
+  const node: RawNode = { plugin, name, base: lvmBases ? undefined : base, fields: {}, index: out.length };
   out.push(node);
+  if (plugin === 'lvm') node.lvm = { pvs: [], vgs: [], lvs: [] };
   for (const [key, value] of Object.entries(map)) {
     if (key === 'name' || key === 'base') continue;
     if (key === 'partitions' && plugin === 'partitioning') {
       node.partitions = partitions(value, node, out);
+    } else if (node.lvm && (key === 'pvs' || key === 'vgs' || key === 'lvs')) {
+      node.lvm[key] = lvmItems(value, name, key);
     } else if (isPluginKey(key)) {
       visit(pluginName(key, name), value, name, out, name);
     } else {
@@ -100,6 +118,20 @@ function partitions(value: unknown, parent: RawNode, out: RawNode[]): RawPartiti
       else part.fields[key] = fieldValue(v, name, key);
     }
     return part;
+  });
+}
+
+/** An lvm node's pvs/vgs/lvs: lists of maps whose values are scalars or lists of scalars. */
+function lvmItems(value: unknown, node: string, key: 'pvs' | 'vgs' | 'lvs'): RawLvmItem[] {
+  if (!Array.isArray(value)) throw new BlockDeviceError(`must be a list of ${key === 'pvs' ? 'physical volumes' : key === 'vgs' ? 'volume groups' : 'logical volumes'}`, node, key);
+  return value.map((item, i) => {
+    const where = `${node} ${key} entry ${i + 1}`;
+    const map = asMap(item, where, key);
+    const name = scalarOrUndefined(map.name, where, 'name');
+    if (name === undefined) throw new BlockDeviceError('every entry needs a "name"', where, 'name');
+    const fields: Record<string, FieldValue> = {};
+    for (const [k, v] of Object.entries(map)) if (k !== 'name') fields[k] = fieldValue(v, name, k);
+    return { name, fields };
   });
 }
 

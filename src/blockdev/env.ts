@@ -20,7 +20,8 @@ export function blockDeviceEnv(plan: Plan, devices?: DeviceOptions): Record<stri
   };
   if (devices) {
     env.IMAGE_BLOCK_DEVICE = devices.device;
-    const names = [plan.disk.name, ...(plan.table?.partitions.map((p) => p.name) ?? [])];
+    // DIB's state order: the disk, its partitions, then the logical volumes (PVs and groups have no device of their own).
+    const names = [plan.disk.name, ...(plan.table?.partitions.map((p) => p.name) ?? []), ...(plan.lvm?.lvs.map((l) => l.name) ?? [])];
     // DIB's exact shape: " [name]=device " per entry, ready for `eval DEVICES=( ... )`.
     env.IMAGE_BLOCK_DEVICES = names.map((n) => ` [${n}]=${nodeDevice(plan, n, devices)} `).join('');
   }

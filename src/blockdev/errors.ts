@@ -21,3 +21,15 @@ function where(node?: string, field?: string): string {
   if (node) return `node "${node}": `;
   return '';
 }
+
+/**
+ * The logical volumes ask for more than their volume group holds: the LVM layout is larger
+ * than the part of the image its physical volumes take.
+ */
+export class LvmSpaceError extends BlockDeviceError {}
+
+/** A size in a layout with 4096-byte logical sectors that is not a whole number of sectors. */
+export class SectorSizeError extends BlockDeviceError {}
+
+/** A thin volume with no thin pool, or one that names something other than a thin pool of its group. */
+export class ThinPoolError extends BlockDeviceError {}

@@ -8,15 +8,20 @@
 // - gpt: DIB drives sgdisk with "+<n>M" sizes: a percentage is of the disk minus 2 MiB,
 //   every size is rounded down to whole MiB, partitions follow each other from the first
 //   aligned sector.
-import { BlockDeviceError } from './errors.js';
+// Sectors are the disk's logical sectors: 512 bytes, or 4096 for `block_size: 4096`, where
+// every absolute size must be a whole number of them (SectorSizeError) and a GPT's header and
+// entries take 6 sectors at the start instead of 34.
+import { BlockDeviceError, SectorSizeError } from './errors.js';
 import { deriveId32, deriveUuid } from './ids.js';
 import type { PartitioningNode, PartitionNode } from './nodes.js';
 import { resolveSize } from './size.js';
 
-export const SECTOR = 512;
 const MiB = 1024 * 1024;
-/** Sectors a GPT needs at each end: protective MBR + header + 128 entries of 128 bytes. */
-const GPT_RESERVED = 34;
+
+/** Sectors a GPT needs at the start: protective MBR + header + 128 entries of 128 bytes (34 or 6). */
+export function gptReservedSectors(sectorSize: number): number {
+  return 2 + Math.ceil((128 * 128) / sectorSize);
+}
 
 export interface PlannedPartition {
   name: string;
@@ -36,6 +41,8 @@ export interface PlannedPartition {
 
 export interface PlannedTable {
   label: 'mbr' | 'gpt';
+  /** Bytes per sector every sector number here counts in. */
+  sectorSize: number;
   /** MBR: "0x" + 8 hex digits; GPT: disk GUID. */
   diskId: string;
   alignSectors: number;
@@ -44,26 +51,39 @@ export interface PlannedTable {
   extended?: { number: number; startSector: number; sizeSectors: number };
 }
 
-export function layoutTable(table: PartitioningNode, diskName: string, diskBytes: number, seed: string): PlannedTable {
-  return table.label === 'mbr' ? layoutMbr(table, diskName, diskBytes, seed) : layoutGpt(table, diskName, diskBytes, seed);
+export function layoutTable(table: PartitioningNode, diskName: string, diskBytes: number, seed: string, sectorSize = 512): PlannedTable {
+  if (table.alignBytes % sectorSize !== 0) {
+    throw new SectorSizeError(`${table.alignBytes} bytes is not a whole number of ${sectorSize}-byte sectors`, table.name, 'align');
+  }
+  if (sectorSize !== 512) {
+    // DIB rounds bytes down to 512-byte sectors without a word; on a 4K disk kiln asks for exact sizes.
+    for (const p of table.partitions) {
+      if (p.size.kind === 'absolute' && p.size.bytes % sectorSize !== 0) {
+        throw new SectorSizeError(`${p.size.bytes} bytes is not a whole number of ${sectorSize}-byte sectors`, p.name, 'size', {
+          hint: `on a disk with ${sectorSize}-byte sectors give sizes in KiB multiples of ${sectorSize / 1024} (e.g. MiB)`,
+        });
+      }
+    }
+  }
+  return table.label === 'mbr' ? layoutMbr(table, diskName, diskBytes, seed, sectorSize) : layoutGpt(table, diskName, diskBytes, seed, sectorSize);
 }
 
 function alignUp(sector: number, align: number): number {
   return Math.ceil(sector / align) * align;
 }
 
-function layoutMbr(table: PartitioningNode, diskName: string, diskBytes: number, seed: string): PlannedTable {
-  const align = table.alignBytes / SECTOR;
-  const total = diskBytes / SECTOR;
+function layoutMbr(table: PartitioningNode, diskName: string, diskBytes: number, seed: string, sector: number): PlannedTable {
+  const align = table.alignBytes / sector;
+  const total = diskBytes / sector;
   let nextFree = alignUp(1, align);
   let number = 0;
   let extended: PlannedTable['extended'];
   const partitions: PlannedPartition[] = [];
 
   for (const p of table.partitions) {
-    const free = diskBytes - (nextFree + alignUp(1, align)) * SECTOR;
+    const free = diskBytes - (nextFree + alignUp(1, align)) * sector;
     const bytes = resolveSize(p.size, free);
-    const sizeSectors = Math.floor(bytes / SECTOR);
+    const sizeSectors = Math.floor(bytes / sector);
     if (sizeSectors <= 0) throw tooSmall(p, bytes);
     let start: number;
     if (p.primary) {
@@ -82,16 +102,18 @@ function layoutMbr(table: PartitioningNode, diskName: string, diskBytes: number,
       number += 1;
     }
     if (start + sizeSectors > total) throw noRoom(p, start, sizeSectors, total);
-    if (start + sizeSectors > 2 ** 32) throw new BlockDeviceError('ends beyond 2 TiB, which an MBR cannot address; use label: gpt', p.name, 'size');
+    if (start + sizeSectors > 2 ** 32) throw new BlockDeviceError('ends beyond sector 2^32, which an MBR cannot address; use label: gpt', p.name, 'size');
     partitions.push(planned(p, number, p.primary ? 'primary' : 'logical', start, sizeSectors));
     nextFree = alignUp(start + sizeSectors, align);
   }
-  return { label: 'mbr', diskId: '0x' + deriveId32(seed, 'mbr-disk-id', diskName), alignSectors: align, partitions, extended };
+  return { label: 'mbr', sectorSize: sector, diskId: '0x' + deriveId32(seed, 'mbr-disk-id', diskName), alignSectors: align, partitions, extended };
 }
 
-function layoutGpt(table: PartitioningNode, diskName: string, diskBytes: number, seed: string): PlannedTable {
-  const align = table.alignBytes / SECTOR;
-  const total = diskBytes / SECTOR;
+function layoutGpt(table: PartitioningNode, diskName: string, diskBytes: number, seed: string, sector: number): PlannedTable {
+  const GPT_RESERVED = gptReservedSectors(sector);
+  const align = table.alignBytes / sector;
+  const total = diskBytes / sector;
+  // The backup header and entries take one sector fewer than the primary ones (no protective MBR).
   const lastUsable = total - GPT_RESERVED;
   // DIB keeps 2 MiB back so rounding never runs past the backup GPT at the end.
   let free = diskBytes - 2 * MiB;
@@ -103,7 +125,7 @@ function layoutGpt(table: PartitioningNode, diskName: string, diskBytes: number,
     if (bytes > free) {
       throw new BlockDeviceError(`${bytes} bytes asked, only ${Math.max(free, 0)} left on the ${diskBytes}-byte disk`, p.name, 'size');
     }
-    const sizeSectors = Math.floor(bytes / MiB) * (MiB / SECTOR);
+    const sizeSectors = Math.floor(bytes / MiB) * (MiB / sector);
     if (sizeSectors <= 0) throw tooSmall(p, bytes, ' (GPT sizes are whole MiB)');
     const start = alignUp(cursor, align);
     if (start + sizeSectors - 1 > lastUsable) throw noRoom(p, start, sizeSectors, lastUsable + 1);
@@ -111,7 +133,7 @@ function layoutGpt(table: PartitioningNode, diskName: string, diskBytes: number,
     cursor = start + sizeSectors;
     free -= bytes;
   });
-  return { label: 'gpt', diskId: deriveUuid(seed, 'gpt-disk', diskName), alignSectors: align, partitions };
+  return { label: 'gpt', sectorSize: sector, diskId: deriveUuid(seed, 'gpt-disk', diskName), alignSectors: align, partitions };
 }
 
 function planned(p: PartitionNode, number: number, role: PlannedPartition['role'], start: number, size: number): PlannedPartition {

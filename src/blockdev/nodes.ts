@@ -6,15 +6,28 @@ import { isAbsent } from './config.js';
 import { BlockDeviceError } from './errors.js';
 import { gptTypeGuid } from './gpt-types.js';
 import { UUID_RE } from './ids.js';
-import { parseAbsoluteSize, parseSize, type SizeSpec } from './size.js';
+import { typeLvm, type LvmNode } from './lvm.js';
+import { bytes, int, list, opt, req, single, warnUnknownFields } from './fields.js';
+import { parseSize, type SizeSpec } from './size.js';
 
-export type FsType = 'ext2' | 'ext3' | 'ext4' | 'xfs' | 'vfat';
-export const FS_TYPES: readonly FsType[] = ['ext2', 'ext3', 'ext4', 'xfs', 'vfat'];
+export type FsType = 'ext2' | 'ext3' | 'ext4' | 'xfs' | 'vfat' | 'swap';
+export const FS_TYPES: readonly FsType[] = ['ext2', 'ext3', 'ext4', 'xfs', 'vfat', 'swap'];
 
 /** DIB's maximum label lengths; labels longer than this are truncated or rejected by mkfs. */
-export const MAX_LABEL: Record<FsType, number> = { ext2: 16, ext3: 16, ext4: 16, xfs: 12, vfat: 11 };
+export const MAX_LABEL: Record<FsType, number> = { ext2: 16, ext3: 16, ext4: 16, xfs: 12, vfat: 11, swap: 16 };
 
-export interface LocalLoopNode { plugin: 'local_loop'; name: string; index: number; size?: number }
+/** Logical sector sizes kiln lays disks out in (DIB tests the same two). */
+export const SECTOR_SIZES = [512, 4096] as const;
+export type SectorSize = (typeof SECTOR_SIZES)[number];
+
+export interface LocalLoopNode {
+  plugin: 'local_loop';
+  name: string;
+  index: number;
+  size?: number;
+  /** `block_size`: the disk's logical sector size. */
+  blockSize?: SectorSize;
+}
 export interface PartitionNode {
   plugin: 'partition';
   name: string;
@@ -49,6 +62,7 @@ export interface MkfsNode {
   opts?: string;
   uuid?: string;
 }
+/** `mountPoint` is an absolute path, or "none" (swap, which is never mounted). */
 export interface MountNode { plugin: 'mount'; name: string; index: number; base: string; mountPoint: string }
 export interface FstabNode {
   plugin: 'fstab';
@@ -60,7 +74,7 @@ export interface FstabNode {
   fsckPassno: number;
 }
 
-export type TypedNode = LocalLoopNode | PartitioningNode | MkfsNode | MountNode | FstabNode;
+export type TypedNode = LocalLoopNode | PartitioningNode | LvmNode | MkfsNode | MountNode | FstabNode;
 
 export interface TypedConfig {
   nodes: TypedNode[];
@@ -68,7 +82,7 @@ export interface TypedConfig {
 }
 
 const KNOWN: Record<string, readonly string[]> = {
-  local_loop: ['size', 'directory'],
+  local_loop: ['size', 'directory', 'block_size'],
   partitioning: ['label', 'align'],
   partition: ['flags', 'size', 'type'],
   mkfs: ['type', 'label', 'opts', 'uuid'],
@@ -87,10 +101,19 @@ function typeNode(n: RawNode, warnings: string[]): TypedNode {
   switch (n.plugin) {
     case 'local_loop': {
       const size = opt(n, 'size');
-      return { plugin: 'local_loop', name: n.name, index: n.index, size: size === undefined ? undefined : diskSize(size, n.name) };
+      const blockSize = opt(n, 'block_size');
+      return {
+        plugin: 'local_loop',
+        name: n.name,
+        index: n.index,
+        size: size === undefined ? undefined : diskSize(size, n.name),
+        blockSize: blockSize === undefined ? undefined : sectorSize(blockSize, n.name, 'block_size'),
+      };
     }
     case 'partitioning':
       return partitioning(n, warnings);
+    case 'lvm':
+      return typeLvm(n, warnings);
     case 'mkfs':
       return mkfs(n);
     case 'mount': {
@@ -207,7 +230,18 @@ export function checkUuid(type: FsType, uuid: string, node: string): string {
   return uuid.toLowerCase();
 }
 
+/** 512 or 4096, from `block_size` or DIB_BLOCK_SIZE. */
+export function sectorSize(text: string, node: string | undefined, field: string): SectorSize {
+  const n = Number(text.trim());
+  if (!(SECTOR_SIZES as readonly number[]).includes(n)) {
+    throw new BlockDeviceError(`"${text}" is not a logical sector size kiln can lay out (${SECTOR_SIZES.join(' or ')})`, node, field);
+  }
+  return n as SectorSize;
+}
+
 function mountPoint(mp: string, node: string): string {
+  // DIB's configs give swap the mount point "none"; the plan checks it is only used for swap.
+  if (mp === 'none') return mp;
   if (!mp.startsWith('/')) throw new BlockDeviceError(`"${mp}" must be an absolute path`, node, 'mount_point');
   const parts = mp.split('/').filter((s) => s !== '');
   if (parts.some((s) => s === '.' || s === '..')) throw new BlockDeviceError(`"${mp}" must not contain . or ..`, node, 'mount_point');
@@ -221,48 +255,11 @@ function diskSize(text: string, node: string): number {
   return n;
 }
 
-function bytes(text: string, node: string, field: string): number {
-  try {
-    return parseAbsoluteSize(text);
-  } catch (err) {
-    throw new BlockDeviceError((err as Error).message, node, field);
-  }
-}
-
-function int(text: string, node: string, field: string): number {
-  if (!/^\d+$/.test(text)) throw new BlockDeviceError(`"${text}" is not a whole number`, node, field);
-  return Number(text);
-}
-
 function needBase(n: RawNode): string {
   if (n.base === undefined) throw new BlockDeviceError('needs a "base"', n.name, 'base');
   return n.base;
 }
 
-function opt(n: RawNode, field: string): string | undefined {
-  const v = n.fields[field];
-  return v === undefined || isAbsent(v) ? undefined : single(v, n.name, field);
-}
-
-function req(n: RawNode, field: string): string {
-  const v = opt(n, field);
-  if (v === undefined) throw new BlockDeviceError('is required', n.name, field);
-  return v;
-}
-
-function single(v: FieldValue, node: string, field: string): string {
-  if (Array.isArray(v)) throw new BlockDeviceError('must be a single value, not a list', node, field);
-  return v.trim();
-}
-
-function list(v: FieldValue | undefined, node: string, field: string): string[] {
-  if (v === undefined || isAbsent(v)) return [];
-  if (!Array.isArray(v)) throw new BlockDeviceError('must be a list, e.g. [ boot, primary ]', node, field);
-  return v;
-}
-
 function warnUnknown(node: string, kind: string, fields: Record<string, FieldValue>, warnings: string[]): void {
-  for (const key of Object.keys(fields)) {
-    if (!KNOWN[kind]?.includes(key)) warnings.push(`node "${node}": ignoring unknown ${kind} field "${key}"`);
-  }
+  warnUnknownFields(node, kind, fields, KNOWN[kind] ?? [], warnings);
 }

@@ -1,4 +1,4 @@
-// Which guest device node each partition and filesystem lives on.
+// Which guest device node each partition, logical volume and filesystem lives on.
 import type { Plan, PlannedFilesystem } from '../plan.js';
 
 export interface DeviceOptions {
@@ -20,6 +20,8 @@ export function nodeDevice(plan: Plan, name: string, opts: DeviceOptions): strin
   const override = opts.devicePaths?.[name];
   if (override !== undefined) return override;
   if (name === plan.disk.name) return opts.device;
+  const lv = plan.lvm?.lvs.find((l) => l.name === name);
+  if (lv) return lv.device;
   const part = plan.table?.partitions.find((p) => p.name === name);
   if (!part) throw new Error(`kiln bug: block-device node "${name}" has no device`);
   return partitionDevice(opts.device, part.number);

@@ -27,8 +27,28 @@ export function canPopulateRoot(plan: Plan): Check {
   return { ok: true };
 }
 
+export interface MkfsCommandOptions {
+  populateFrom?: string;
+  wholeDisk?: boolean;
+  /**
+   * The disk's logical sector size. At 4096 the sizes that depend on it are given explicitly
+   * (ext block size, FAT and XFS sector size), so a filesystem made in a plain file for the
+   * disk is the one the disk itself would get.
+   */
+  sectorSize?: number;
+  /**
+   * Nothing taken from the clock or chance: mkfs.fat --invariant (dosfstools 4.2) stamps the
+   * volume label entry with a fixed time; -i still sets the volume id. (mkfs.fat ignores
+   * SOURCE_DATE_EPOCH: the label entry otherwise has the wall-clock time.)
+   */
+  reproducible?: boolean;
+  /** FAT: sectors before the filesystem (its partition's start), when made in a file for a partition. */
+  hiddenSectors?: number;
+}
+
 /** The mkfs command for one filesystem, as argv. */
-export function mkfsCommand(fs: PlannedFilesystem, device: string, opts: { populateFrom?: string; wholeDisk?: boolean } = {}): string[] {
+export function mkfsCommand(fs: PlannedFilesystem, device: string, opts: MkfsCommandOptions = {}): string[] {
+  const big = (opts.sectorSize ?? 512) > 512 ? opts.sectorSize! : undefined;
   switch (fs.type) {
     case 'ext2':
     case 'ext3':
@@ -36,15 +56,30 @@ export function mkfsCommand(fs: PlannedFilesystem, device: string, opts: { popul
       // -F: never stop to ask (a fresh disk may still look "in use" to mke2fs).
       const { rest, extended } = takeExtendedOptions(fs.options);
       const ext = extended.some((e) => e.startsWith('hash_seed=')) ? extended : [...extended, `hash_seed=${fs.hashSeed}`];
-      const argv = [`mkfs.${fs.type}`, '-F', '-q', ...rest, '-L', fs.label, '-U', fs.uuid, '-E', ext.join(',')];
+      // An ext block is never smaller than a sector; mke2fs picks 1024 for small filesystems.
+      const block = big !== undefined && !rest.some((o) => o.startsWith('-b')) ? ['-b', String(big)] : [];
+      const argv = [`mkfs.${fs.type}`, '-F', '-q', ...block, ...rest, '-L', fs.label, '-U', fs.uuid, '-E', ext.join(',')];
       if (opts.populateFrom !== undefined) argv.push('-d', opts.populateFrom);
       return [...argv, device];
     }
     case 'xfs':
-      return ['mkfs.xfs', '-f', '-q', ...fs.options, '-L', fs.label, '-m', `uuid=${fs.uuid}`, device];
+      return ['mkfs.xfs', '-f', '-q', ...(big !== undefined ? ['-s', `size=${big}`] : []), ...fs.options, '-L', fs.label, '-m', `uuid=${fs.uuid}`, device];
     case 'vfat':
       // -I: allow a FAT filesystem on a whole, unpartitioned disk.
-      return ['mkfs.vfat', ...(opts.wholeDisk ? ['-I'] : []), ...fs.options, '-n', fs.label, '-i', fs.volumeId!, device];
+      return [
+        'mkfs.vfat',
+        ...(opts.reproducible ? ['--invariant'] : []),
+        ...(opts.wholeDisk ? ['-I'] : []),
+        ...(big !== undefined ? ['-S', String(big)] : []),
+        ...(opts.hiddenSectors !== undefined ? ['-h', String(opts.hiddenSectors)] : []),
+        ...fs.options,
+        '-n', fs.label,
+        '-i', fs.volumeId!,
+        device,
+      ];
+    case 'swap':
+      // DIB's mkswap: label and UUID, which fstab (LABEL=) and resume= find it by.
+      return ['mkswap', ...fs.options, '-L', fs.label, '-U', fs.uuid, device];
   }
 }
 
@@ -71,12 +106,14 @@ export function renderMkfsScript(plan: Plan, opts: MkfsScriptOptions): string {
     if (!check.ok) throw new Error(`cannot populate the root filesystem from a directory: ${check.why}`);
   }
   if (opts.sourceDateEpoch !== undefined) {
-    // mkfs.vfat honours SOURCE_DATE_EPOCH; e2fsprogs 1.47.0 only its own E2FSPROGS_FAKE_TIME.
+    // e2fsprogs 1.47.0 reads only its own E2FSPROGS_FAKE_TIME; mkfs.fat neither (--invariant instead).
     out.push(`export SOURCE_DATE_EPOCH=${opts.sourceDateEpoch} E2FSPROGS_FAKE_TIME=${opts.sourceDateEpoch}`);
   }
   for (const fs of plan.filesystems) {
     const populateFrom = fs.name === plan.root.filesystem ? opts.populateRootFrom : undefined;
-    out.push(shCommand(mkfsCommand(fs, filesystemDevice(plan, fs, opts), { populateFrom, wholeDisk: fs.partition === undefined })));
+    const wholeDisk = fs.base === plan.disk.name;
+    const reproducible = opts.sourceDateEpoch !== undefined;
+    out.push(shCommand(mkfsCommand(fs, filesystemDevice(plan, fs, opts), { populateFrom, wholeDisk, sectorSize: plan.disk.sectorSize, reproducible })));
   }
   return out.join('\n') + '\n';
 }

@@ -1,7 +1,10 @@
 // The partitioning step: one sfdisk run fed a script with every sector given explicitly, so
 // the result does not depend on the guest's sfdisk defaults, then a wait until the kernel has
-// made the partition nodes (devtmpfs does that without udev).
-import type { PlannedPartition } from '../layout.js';
+// made the partition nodes (devtmpfs does that without udev). Sector numbers count the
+// plan's logical sectors: the script refuses a block device whose sectors are another size
+// (sfdisk takes the device's own and would write a table for the wrong geometry), and tells
+// sfdisk the size when it partitions a plain file.
+import { gptReservedSectors, type PlannedPartition } from '../layout.js';
 import type { Plan } from '../plan.js';
 import { nodeDevice, type DeviceOptions } from './devices.js';
 import { scriptHeader, shQuote } from './shell.js';
@@ -13,8 +16,8 @@ export function sfdiskScript(plan: Plan): string {
   const head =
     t.label === 'gpt'
       ? // first-lba: sfdisk's default (2048) would refuse a smaller `align`.
-        ['label: gpt', `label-id: ${t.diskId.toUpperCase()}`, 'unit: sectors', 'first-lba: 34', 'sector-size: 512']
-      : ['label: dos', `label-id: ${t.diskId}`, 'unit: sectors', 'sector-size: 512'];
+        ['label: gpt', `label-id: ${t.diskId.toUpperCase()}`, 'unit: sectors', `first-lba: ${gptReservedSectors(t.sectorSize)}`, `sector-size: ${t.sectorSize}`]
+      : ['label: dos', `label-id: ${t.diskId}`, 'unit: sectors', `sector-size: ${t.sectorSize}`];
   const lines: string[] = [];
   for (const p of t.partitions) {
     // The extended container goes in its own slot, just before the first logical partition.
@@ -51,7 +54,18 @@ export function renderPartitionScript(plan: Plan, opts: PartitionScriptOptions):
     out.push(': # no partition table: the filesystem takes the whole disk');
     return out.join('\n') + '\n';
   }
-  out.push('sfdisk --quiet "$dev" <<\'KILN_SFDISK\'', sfdiskScript(plan).trimEnd(), 'KILN_SFDISK');
+  const ss = plan.disk.sectorSize;
+  out.push(
+    'if [ -b "$dev" ]; then',
+    '  ss=$(blockdev --getss "$dev")',
+    `  if [ "$ss" != ${ss} ]; then echo "kiln: $dev has $ss-byte sectors but the layout is for ${ss}-byte sectors${ss === 512 ? '' : ` (attach it with losetup --sector-size ${ss})`}" >&2; exit 1; fi`,
+    '  set --',
+    'else',
+    // A plain file has no sector size of its own: sfdisk 2.39+ is told it; older ones cannot do other than 512.
+    ss === 512 ? '  set --' : `  set -- --sector-size ${ss}`,
+    'fi',
+  );
+  out.push(`sfdisk --quiet "$@" "$dev" <<'KILN_SFDISK'`, sfdiskScript(plan).trimEnd(), 'KILN_SFDISK');
   if (opts.waitForPartitions ?? true) {
     out.push(
       'kiln_wait_block() {',

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,3 +11,37 @@ export function fixture(name: string): string {
 
 export const GiB = 1024 ** 3;
 export const MiB = 1024 ** 2;
+
+/**
+ * A file of DIB's source tree, read where it is at test time (never copied into kiln):
+ * KILN_DIB_SOURCE (a checkout), else the git mirror of DIB's master, else the installed
+ * diskimage_builder package. Undefined when none has it, and the test that needs it skips.
+ */
+export function dibFile(path: string): string | undefined {
+  const checkout = process.env.KILN_DIB_SOURCE;
+  if (checkout) {
+    try {
+      return readFileSync(join(checkout, path), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  const git = process.env.KILN_DIB_GIT ?? '/work/.mirror/openstack+diskimage-builder/repo';
+  const r = spawnSync('git', ['-C', git, 'show', `HEAD:${path}`], { encoding: 'utf8' });
+  if (r.status === 0) return r.stdout;
+  try {
+    return readFileSync(join('/usr/lib/python3/dist-packages', path), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** One of DIB's block-device test configs (diskimage_builder/block_device/tests/config/NAME.yaml). */
+export function dibTestConfig(name: string): string | undefined {
+  return dibFile(`diskimage_builder/block_device/tests/config/${name}.yaml`);
+}
+
+/** An element's block-device-default.yaml from DIB. */
+export function dibElementConfig(element: string): string | undefined {
+  return dibFile(`diskimage_builder/elements/${element}/block-device-default.yaml`);
+}

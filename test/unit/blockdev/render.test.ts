@@ -62,7 +62,10 @@ describe('partitioning', () => {
   it('the partition script runs sfdisk on the device and waits for each partition node', () => {
     const script = renderPartitionScript(efi, dev);
     expect(script).toMatch(/^#!\/bin\/sh\n/);
-    expect(script).toContain('set -eu\ndev=/dev/vdc\nsfdisk --quiet "$dev" <<\'KILN_SFDISK\'\nlabel: gpt\n');
+    expect(script).toContain('set -eu\ndev=/dev/vdc\n');
+    expect(script).toContain('sfdisk --quiet "$@" "$dev" <<\'KILN_SFDISK\'\nlabel: gpt\n');
+    // A block device must have the layout's sector size; only a file is told it.
+    expect(script).toContain('if [ "$ss" != 512 ]; then echo "kiln: $dev has $ss-byte sectors but the layout is for 512-byte sectors" >&2; exit 1; fi');
     expect(lines(script).filter((l) => l.startsWith('kiln_wait_block /'))).toEqual([
       'kiln_wait_block /dev/vdc1',
       'kiln_wait_block /dev/vdc2',
