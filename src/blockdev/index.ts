@@ -16,5 +16,5 @@ export { renderMkfsScript, mkfsCommand, canPopulateRoot, type MkfsScriptOptions 
 export { renderMountScript, renderUnmountScript, type MountScriptOptions, type UnmountScriptOptions } from './render/mount.js';
 export { renderFstab, renderWriteFstabScript, type FstabBy } from './render/fstab.js';
 export { renderLvmCreateScript, renderLvmActivateScript, renderLvmDeactivateScript, renderLvmTeardownScript, lvmCreateCommands, applianceLvmConf } from './render/lvm.js';
-export { losetupAttachArgs, qemuDiskProperties } from './render/target.js';
+export { qemuDiskProperties } from './render/target.js';
 export { renderVfatFromTreeScript, renderVfatRebuildScript, vfatFilesystem, type VfatFromTreeOptions, type VfatRebuildOptions } from './render/vfat.js';

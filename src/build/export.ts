@@ -27,9 +27,9 @@ export async function exportFromGuest(g: GuestRun): Promise<Exported> {
   if (o.formats.some((f) => f.needs === 'tree')) {
     treeTar = treeTarPath(g.ctx.work);
     const epoch = o.sourceDateEpoch;
-    await g.vm.getTreeArchive(g.tree, treeTar, ['--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '--exclude=./lost+found', ...(epoch !== undefined ? reproducibleTarArgs(epoch) : [])]);
+    await g.vm.getTreeArchive(guestPaths.mountPath, treeTar, ['--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '--exclude=./lost+found', ...(epoch !== undefined ? reproducibleTarArgs(epoch) : [])]);
   }
-  const dpkgStatus = await g.vm.script('reading the image\'s package list', readDpkgStatus(g.tree));
+  const dpkgStatus = await g.vm.script('reading the image\'s package list', readDpkgStatus(guestPaths.mountPath));
   const name = basename(g.ctx.base);
   const dotD = join(g.ctx.staging, `${name}.d`);
   await mkdir(dotD, { recursive: true });

@@ -2,7 +2,19 @@
 // target disk partitioned, its filesystems made and mounted, the tree copied in and fstab
 // written (src/blockdev renders each script). Afterwards the block-device variables are the
 // real disk's.
-import { blockDeviceEnv, canPopulateRoot, dibImageSize, renderMkfsScript, renderMountScript, renderPartitionScript, renderUnmountScript, renderWriteFstabScript, type Plan } from '../blockdev/index.js';
+import {
+  blockDeviceEnv,
+  canPopulateRoot,
+  dibImageSize,
+  renderLvmCreateScript,
+  renderLvmDeactivateScript,
+  renderMkfsScript,
+  renderMountScript,
+  renderPartitionScript,
+  renderUnmountScript,
+  renderWriteFstabScript,
+  type Plan,
+} from '../blockdev/index.js';
 import { measureTree } from '../guest/chroot.js';
 import { attachTarget } from '../guest/drives.js';
 import { guestPaths } from '../guest/paths.js';
@@ -30,15 +42,17 @@ export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
   const p = guestPaths;
   const treeKiB = Number((await g.vm.script('measuring the tree', measureTree(p.mountPath))).trim());
   const rootType = planImage(o, g.prepared.blockConfig, g.ctx.seed, 8 * 1024 ** 3, g.settings.user).root.type;
-  const efi = g.prepared.resolution.elements.some((e) => e.name === 'block-device-efi');
+  // DIB's test is a substring of IMAGE_ELEMENT: block-device-efi-lvm and -efi-4k count too
+  const efi = g.prepared.resolution.elements.some((e) => e.name.startsWith('block-device-efi'));
   const imageBytes = imageSizeFor(o, treeKiB, rootType, efi);
   const plan = planImage(o, g.prepared.blockConfig, g.ctx.seed, imageBytes, g.settings.user);
   log.info(`image size ${(imageBytes / 1024 ** 3).toFixed(2)} GiB for a ${(treeKiB / 1024).toFixed(0)} MiB tree`);
   return g.ctx.clock.timed('make filesystems', async () => {
     await g.vm.script('moving the tree aside', moveTreeAside());
-    const device = (await g.vm.script('attaching the target disk', attachTarget(SERIALS.target, imageBytes))).trim();
+    const device = (await g.vm.script('attaching the target disk', attachTarget(SERIALS.target, imageBytes, plan.disk.sectorSize))).trim();
     const devices = { device };
     await g.vm.script('partitioning the target disk', renderPartitionScript(plan, { ...devices, waitForPartitions: true }));
+    if (plan.lvm) await g.vm.script('creating the LVM volumes', renderLvmCreateScript(plan, devices));
     await g.vm.script('making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch }));
     await g.vm.script('mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
     await g.vm.script('copying the tree into the image', copyTreeIntoImage());
@@ -50,7 +64,10 @@ export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
 
 /** Let go of the image: its filesystems, the one-pass tree, the loop devices; everything on disk. */
 export async function unmountImage(g: GuestRun, disk: MadeDisk): Promise<void> {
-  await g.vm.script('unmounting the image', `set -e\n${renderUnmountScript(disk.plan, { mountPath: guestPaths.mountPath })}\numount ${guestPaths.builtPath} 2>/dev/null || true\nlosetup -D\nsync\n`);
+  await g.vm.script('unmounting the image', `set -e\n${renderUnmountScript(disk.plan, { mountPath: guestPaths.mountPath })}\numount ${guestPaths.builtPath} 2>/dev/null || true\n`);
+  // an active logical volume holds the loop device: deactivate before detaching
+  if (disk.plan.lvm) await g.vm.script('deactivating the LVM volumes', renderLvmDeactivateScript(disk.plan));
+  await g.vm.script('detaching the target disk', 'set -e\nlosetup -D\nsync\n');
 }
 
 /** Whether the root filesystem can be written again in one pass, and why not. */

@@ -21,7 +21,7 @@ import { makeFilesystems, unmountImage, type MadeDisk } from './filesystems.js';
 import { extraTarget } from './host-phase.js';
 import { phaseTable } from '../elements/phases.js';
 import type { PreparedElements } from './prepare.js';
-import { rewriteOnePass } from './reproducible.js';
+import { normaliseRoot, reproducibleDisk, rewriteRoot, rewriteVfat } from './reproducible.js';
 import { runGuestPhase } from './run-phase.js';
 
 /** One build's walk through the appliance: what it was given, and what changes as it goes. */
@@ -40,8 +40,6 @@ export interface GuestRun {
   blockDevice: Readonly<Record<string, string>>;
   /** The disk once made (not in ramdisk mode). */
   disk?: MadeDisk;
-  /** The guest directory that holds the finished tree (moves with the one-pass rewrite). */
-  tree: string;
   exported?: Exported;
 }
 
@@ -78,8 +76,10 @@ export const GUEST_STEPS: readonly GuestStep[] = [
   phase('finalise'),
   step('unmount the chroot', (g) => g.vm.script(`unmounting the ${what(g)}`, unmountChroot(guestPaths.mountPath))),
   phase('cleanup'),
-  step('rewrite in one pass', async (g) => (g.tree = await rewriteOnePass(g, g.disk!)), (g) => disk(g) && g.ctx.o.sourceDateEpoch !== undefined),
+  step('reproducible: remake the FAT filesystems', rewriteVfat, reproducibleDisk),
+  step('reproducible: normalise the tree', normaliseRoot, reproducibleDisk),
   timedStep('export', async (g) => (g.exported = await exportFromGuest(g))),
+  step('reproducible: remake the root filesystem', rewriteRoot, reproducibleDisk),
   step('unmount the image', (g) => unmountImage(g, g.disk!), disk),
 ];
 

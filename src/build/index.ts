@@ -11,7 +11,6 @@ import { debianBuild } from '../distro/debian.js';
 import type { DistroBuild } from '../distro/types.js';
 import { redactor, userEnvironment } from '../env/envvar.js';
 import { releaseDrives } from '../guest/drives.js';
-import { guestPaths } from '../guest/paths.js';
 import type { HeldLock } from '../host/lock.js';
 import { freeBytes, HostDiskFullError, LOW_SPACE_BYTES, watchFreeSpace } from '../host/free-space.js';
 import { makeScratchDir, removeDeadScratchDirs } from '../host/scratch.js';
@@ -84,7 +83,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
       }),
     );
     log.info(`appliance up in ${(vm.bootMs / 1000).toFixed(1)}s (${vm.accel?.toUpperCase()})`);
-    const run: GuestRun = { ctx, vm, prepared, settings, distro, repo, helperDrive, lib, blockDevice, tree: guestPaths.mountPath };
+    const run: GuestRun = { ctx, vm, prepared, settings, distro, repo, helperDrive, lib, blockDevice };
     // a full host file system: stop at once rather than wait on a guest that cannot write
     const space = watchFreeSpace(out.dir, (free) => {
       log.warn(`the file system holding ${out.dir} is full (${(free / 1024 ** 2).toFixed(0)} MiB free): stopping the build`);

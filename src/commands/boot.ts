@@ -11,6 +11,7 @@ interface BootOptions {
   timeout: string;
   marker?: string;
   uefi?: boolean;
+  bios?: boolean;
   accel: string;
   memsize: string;
   console?: boolean;
@@ -23,7 +24,8 @@ export function register(program: Command, status: ExitStatus): void {
     .argument('<image>', 'the image (qcow2, raw, vmdk, vhd...)')
     .option('--timeout <SECONDS>', 'how long to wait', '600')
     .option('--marker <REGEX>', 'wait for this (a regular expression) instead of a login prompt')
-    .option('--uefi', 'boot with UEFI firmware (OVMF) instead of BIOS')
+    .option('--uefi', 'boot with UEFI firmware (OVMF); default: UEFI when the image can boot no other way (an ESP and no BIOS boot partition, or 4K sectors)')
+    .option('--bios', 'boot with the BIOS even if the image has an ESP')
     .option('--accel <ACCEL>', 'auto, kvm or tcg', 'auto')
     .option('--memsize <MiB>', 'memory in MiB', '1024')
     .option('--console', 'copy the console output to stderr')
@@ -32,13 +34,14 @@ export function register(program: Command, status: ExitStatus): void {
         const timeout = Number(o.timeout);
         if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout ${o.timeout}: give a number of seconds above 0`);
         const marker = o.marker === undefined ? undefined : pattern(o.marker);
+        if (o.uefi && o.bios) throw new UsageError('--uefi and --bios: choose one');
         const logger = createLogger();
         const r = await bootTest({
           image,
           accel: parseAccel(o.accel),
           timeoutMs: timeout * 1000,
           marker,
-          uefi: o.uefi,
+          uefi: o.uefi ? true : o.bios ? false : undefined,
           memoryMiB: memsize(o.memsize),
           logger,
           onConsole: o.console ? (c) => process.stderr.write(c) : undefined,

@@ -27,9 +27,12 @@ export function prepareDrives(o: { scratchSerial: string; cacheSerial?: string; 
   return s;
 }
 
-/** A loop device over the first `bytes` of the target drive: the image is exactly that big. */
-export function attachTarget(serial: string, bytes: number): string {
-  return `set -e\n${devBySerial}modprobe loop\ndev=$(dev_by_serial ${serial})\nlosetup --show -f -P --sizelimit ${bytes} "$dev"\n`;
+/**
+ * A loop device over the first `bytes` of the target drive: the image is exactly that big,
+ * with the layout's logical sector size (4096 for a 4K-sector image).
+ */
+export function attachTarget(serial: string, bytes: number, sectorSize = 512): string {
+  return `set -e\n${devBySerial}modprobe loop\ndev=$(dev_by_serial ${serial})\nlosetup --show -f -P --sector-size ${sectorSize} --sizelimit ${bytes} "$dev"\n`;
 }
 
 /** Unmount every mount point that matches the extended regex `pattern`, innermost first. */

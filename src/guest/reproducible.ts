@@ -58,7 +58,7 @@ find . -xdev -newermt @${epoch} -print0 | xargs -0r touch -h -d @${epoch}
 export function squashTree(root: string, dest: string): string {
   return `set -e
 rm -f ${quote(dest)}
-mksquashfs ${quote(root)} ${quote(dest)} -noI -noD -noF -noX -no-duplicates -no-progress -quiet -e lost+found >/dev/null
+mksquashfs ${quote(root)} ${quote(dest)} -one-file-system -noI -noD -noF -noX -no-duplicates -no-progress -quiet -e lost+found >/dev/null
 `;
 }
 

@@ -11,6 +11,7 @@ import { kvmUsable, VerdictStore, verdictKey, type AccelOption } from './accel.j
 import { run, spawn } from '../host/run.js';
 import { accelArgs, escapeOpt, type Accel } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
+import { needsUefi, readImageLayout } from './image-layout.js';
 import { stripTerminalCodes } from './console.js';
 
 export interface BootTestOptions {
@@ -19,6 +20,7 @@ export interface BootTestOptions {
   timeoutMs: number;
   /** What to wait for on the console; default: a login prompt. */
   marker?: RegExp;
+  /** UEFI (true) or BIOS (false); undefined: chosen from the image's partition table. */
   uefi?: boolean;
   memoryMiB?: number;
   logger: Logger;
@@ -28,10 +30,25 @@ export interface BootTestOptions {
 }
 
 export const LOGIN_PROMPT = /\blogin: *$/m;
-const OVMF = '/usr/share/OVMF/OVMF_CODE.fd';
-const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
+/** OVMF's code and variable store, newest build first (trixie ships only the 4 MB ones). */
+export const OVMF_FILES = [
+  { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd' },
+  { code: '/usr/share/OVMF/OVMF_CODE.fd', vars: '/usr/share/OVMF/OVMF_VARS.fd' },
+];
 
-export function renderBootArgs(o: { image: string; format: string; accel: Accel; cpus: number; memoryMiB: number; uefi?: { code: string; vars: string } }): string[] {
+export interface BootArgs {
+  image: string;
+  format: string;
+  accel: Accel;
+  cpus: number;
+  memoryMiB: number;
+  uefi?: { code: string; vars: string };
+  /** The disk's logical sector size: 4096 for a 4K-sector image. */
+  sectorSize?: number;
+}
+
+export function renderBootArgs(o: BootArgs): string[] {
+  const big = (o.sectorSize ?? 512) !== 512;
   return [
     '-nodefaults',
     '-no-user-config',
@@ -45,8 +62,10 @@ export function renderBootArgs(o: { image: string; format: string; accel: Accel;
     '-m',
     `${o.memoryMiB}M`,
     ...(o.uefi ? ['-drive', `if=pflash,format=raw,readonly=on,file=${escapeOpt(o.uefi.code)}`, '-drive', `if=pflash,format=raw,file=${escapeOpt(o.uefi.vars)}`] : []),
-    '-drive',
-    `file=${escapeOpt(o.image)},format=${o.format},if=virtio,snapshot=on`,
+    // a 4K image on a disk that says so: logical and physical block size on the device
+    ...(big
+      ? ['-drive', `file=${escapeOpt(o.image)},format=${o.format},if=none,id=disk0,snapshot=on`, '-device', `virtio-blk-pci,drive=disk0,logical_block_size=${o.sectorSize},physical_block_size=${o.sectorSize}`]
+      : ['-drive', `file=${escapeOpt(o.image)},format=${o.format},if=virtio,snapshot=on`]),
     '-netdev',
     'user,id=n0',
     '-device',
@@ -66,14 +85,18 @@ export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elaps
   const accel = await chooseAccel(o.accel, qemu);
   const dir = await mkdtemp(join(tmpdir(), 'kiln-boot-'));
   const watchdog = new Watchdog(dir);
+  const layout = await readImageLayout(o.image, info.format);
+  const wantUefi = o.uefi ?? needsUefi(layout);
   let uefi: { code: string; vars: string } | undefined;
-  if (o.uefi) {
-    if (!existsSync(OVMF)) throw new KilnError(`UEFI firmware ${OVMF} is missing`, { hint: 'install it: apt-get install ovmf' });
-    uefi = { code: OVMF, vars: join(dir, 'vars.fd') };
-    await copyFile(OVMF_VARS, uefi.vars);
+  if (wantUefi) {
+    const ovmf = OVMF_FILES.find((f) => existsSync(f.code) && existsSync(f.vars));
+    if (!ovmf) throw new KilnError(`UEFI firmware is missing (${OVMF_FILES.map((f) => f.code).join(' or ')}); ${o.image} ${o.uefi ? 'was to boot with --uefi' : 'boots only with UEFI'}`, { hint: 'install it: apt-get install ovmf' });
+    uefi = { code: ovmf.code, vars: join(dir, 'vars.fd') };
+    await copyFile(ovmf.vars, uefi.vars);
   }
-  const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi });
-  o.logger.info(`booting ${o.image} (${info.format}, ${accel.toUpperCase()}), waiting up to ${Math.round(o.timeoutMs / 1000)}s for ${o.marker ? String(o.marker) : 'a login prompt'}`);
+  const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi, sectorSize: layout.sectorSize });
+  const how = `${wantUefi ? 'UEFI' : 'BIOS'}${o.uefi === undefined && wantUefi ? ' (the image boots no other way)' : ''}${layout.sectorSize !== 512 ? `, ${layout.sectorSize}-byte sectors` : ''}`;
+  o.logger.info(`booting ${o.image} (${info.format}, ${how}, ${accel.toUpperCase()}), waiting up to ${Math.round(o.timeoutMs / 1000)}s for ${o.marker ? String(o.marker) : 'a login prompt'}`);
   const t0 = performance.now();
   const proc = spawn(qemu, args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false });
   if (proc.pid) watchdog.watch(proc.pid);

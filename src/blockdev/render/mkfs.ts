@@ -20,10 +20,11 @@ export type Check = { ok: true } | { ok: false; why: string };
 
 /** Whether the root can be made with mke2fs -d: one filesystem, ext2/3/4. */
 export function canPopulateRoot(plan: Plan): Check {
-  if (plan.filesystems.length !== 1) {
-    return { ok: false, why: `the layout has ${plan.filesystems.length} filesystems; mke2fs -d fills only a single root filesystem` };
-  }
   if (!plan.root.type.startsWith('ext')) return { ok: false, why: `the root filesystem is ${plan.root.type}; mke2fs -d needs ext2/3/4` };
+  // an ESP (remade in one pass itself) and swap (a fixed header) are fine beside it; another
+  // filesystem mounted below / would be filled with what the kernel wrote
+  const others = plan.filesystems.filter((f) => f.name !== plan.root.filesystem && f.type !== 'vfat' && f.type !== 'swap');
+  if (others.length) return { ok: false, why: `besides the root the layout has ${others.map((f) => `${f.name} (${f.type})`).join(', ')}; mke2fs -d fills only the root filesystem` };
   return { ok: true };
 }
 
@@ -109,7 +110,9 @@ export function renderMkfsScript(plan: Plan, opts: MkfsScriptOptions): string {
     // e2fsprogs 1.47.0 reads only its own E2FSPROGS_FAKE_TIME; mkfs.fat neither (--invariant instead).
     out.push(`export SOURCE_DATE_EPOCH=${opts.sourceDateEpoch} E2FSPROGS_FAKE_TIME=${opts.sourceDateEpoch}`);
   }
-  for (const fs of plan.filesystems) {
+  // populating from a tree remakes the root alone: the others (an ESP, swap) keep what they have
+  const which = opts.populateRootFrom !== undefined ? plan.filesystems.filter((f) => f.name === plan.root.filesystem) : plan.filesystems;
+  for (const fs of which) {
     const populateFrom = fs.name === plan.root.filesystem ? opts.populateRootFrom : undefined;
     const wholeDisk = fs.base === plan.disk.name;
     const reproducible = opts.sourceDateEpoch !== undefined;

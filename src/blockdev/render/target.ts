@@ -7,20 +7,6 @@
 import type { Plan } from '../plan.js';
 
 /**
- * losetup argv that attaches `backing` for the plan and prints the loop device: partitions
- * scanned (-P), the plan's sector size, and at most `sizeLimit` bytes of the backing device
- * (the target drive may be larger than the image).
- */
-export function losetupAttachArgs(plan: Plan, backing: string, sizeLimit?: number): string[] {
-  return [
-    'losetup', '--show', '-f', '-P',
-    '--sector-size', String(plan.disk.sectorSize),
-    ...(sizeLimit !== undefined ? ['--sizelimit', String(sizeLimit)] : []),
-    backing,
-  ];
-}
-
-/**
  * Properties for QEMU's `-device virtio-blk-pci,drive=...` (or scsi-hd) of a disk holding
  * this image: none for 512-byte sectors (QEMU's default), else logical and physical block
  * size, e.g. logical_block_size=4096,physical_block_size=4096.

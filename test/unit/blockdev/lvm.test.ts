@@ -84,6 +84,7 @@ describe('the LVM plan', () => {
     expect(blockDeviceEnv(plan, dev)).toEqual({
       DIB_ROOT_LABEL: 'cloudimg-rootfs',
       DIB_ROOT_FSTYPE: 'ext4',
+      DIB_BOOT_LABEL: 'mkfs_boot',
       DIB_MOUNTPOINTS: '/boot|/|/var|none',
       IMAGE_BLOCK_DEVICE: '/dev/loop0',
       IMAGE_BLOCK_DEVICES: ' [image0]=/dev/loop0  [boot]=/dev/loop0p1  [pv0]=/dev/loop0p2  [pool]=/dev/mapper/vg--sys-pool  [root]=/dev/mapper/vg--sys-root  [var]=/dev/mapper/vg--sys-var  [swap]=/dev/mapper/vg--sys-swap ',

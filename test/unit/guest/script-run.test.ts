@@ -63,6 +63,7 @@ describe('guest steps', () => {
   });
 
   it('limits the loop device to the image size', () => {
-    expect(attachTarget('kiln-target', 1234)).toContain('losetup --show -f -P --sizelimit 1234 "$dev"');
+    expect(attachTarget('kiln-target', 1234)).toContain('losetup --show -f -P --sector-size 512 --sizelimit 1234 "$dev"');
+    expect(attachTarget('kiln-target', 8192, 4096)).toContain('--sector-size 4096 --sizelimit 8192');
   });
 });
