@@ -181,6 +181,9 @@ function cacheError(store: string, e: unknown): unknown {
       cause: e,
     });
   }
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
+    return new ApplianceError(`cannot make the cache directory ${store}: a file is in the way (${code})`, { hint: 'set XDG_CACHE_HOME or KILN_CACHE_DIR to a directory (it is made if missing)', cause: e });
+  }
   if (code === 'EACCES' || code === 'EROFS') {
     return new ApplianceError(`cannot write the cache directory ${store} (${code})`, { hint: 'set XDG_CACHE_HOME or KILN_CACHE_DIR to a writable directory', cause: e });
   }

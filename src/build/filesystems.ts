@@ -22,7 +22,7 @@ import { copyTreeIntoImage, moveTreeAside } from '../guest/tree.js';
 import type { BuildOptions } from '../options.js';
 import { SERIALS } from './drives.js';
 import type { GuestRun } from './guest.js';
-import { planImage } from './prepare.js';
+import { planImage, type PreparedElements } from './prepare.js';
 
 export interface MadeDisk {
   plan: Plan;
@@ -37,14 +37,20 @@ export function imageSizeFor(o: BuildOptions, treeKiB: number, rootType: Plan['r
   return o.imageSizeGB !== undefined ? bytes : Math.max(bytes, 256 * 1024 ** 2);
 }
 
+/** With --size the image's size is known before the tree exists: the layout can be checked against it up front. */
+export function imageSizeBeforeBuild(o: BuildOptions, prepared: PreparedElements): number | undefined {
+  return o.imageSizeGB === undefined ? undefined : imageSizeFor(o, 0, 'ext4', usesEfi(prepared));
+}
+
+// DIB's test is a substring of IMAGE_ELEMENT: block-device-efi-lvm and -efi-4k count too
+const usesEfi = (prepared: PreparedElements) => prepared.resolution.elements.some((e) => e.name.startsWith('block-device-efi'));
+
 export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
   const { o, log } = g.ctx;
   const p = guestPaths;
   const treeKiB = Number((await g.vm.script('measuring the tree', measureTree(p.mountPath))).trim());
   const rootType = planImage(o, g.prepared.blockConfig, g.ctx.seed, 8 * 1024 ** 3, g.settings.user).root.type;
-  // DIB's test is a substring of IMAGE_ELEMENT: block-device-efi-lvm and -efi-4k count too
-  const efi = g.prepared.resolution.elements.some((e) => e.name.startsWith('block-device-efi'));
-  const imageBytes = imageSizeFor(o, treeKiB, rootType, efi);
+  const imageBytes = imageSizeFor(o, treeKiB, rootType, usesEfi(g.prepared));
   const plan = planImage(o, g.prepared.blockConfig, g.ctx.seed, imageBytes, g.settings.user);
   log.info(`image size ${(imageBytes / 1024 ** 3).toFixed(2)} GiB for a ${(treeKiB / 1024).toFixed(0)} MiB tree`);
   return g.ctx.clock.timed('make filesystems', async () => {

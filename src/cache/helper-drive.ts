@@ -2,9 +2,10 @@
 // by one build at a time. A second build on the same drive waits, saying so: an overlay of a
 // qcow2 another QEMU is writing would read half-written metadata, and the host package cache
 // next to it is shared too.
-import { existsSync } from 'node:fs';
-import { chmod } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, chmod, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { KilnError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isLocked, lockOwner, tryLock, waitLock, type HeldLock } from '../host/lock.js';
 import { run } from '../host/run.js';
@@ -42,4 +43,38 @@ export async function lockHelperDrive(drive: string, log: Logger): Promise<HeldL
 export function helperDriveUser(drive: string): { state: 'free' } | { state: 'in use'; pid?: number } {
   const lockFile = lockFileOf(drive);
   return isLocked(lockFile) ? { state: 'in use', pid: lockOwner(lockFile) } : { state: 'free' };
+}
+
+/**
+ * --drive FILE, checked before a build starts: an existing drive must be a file kiln can read
+ * and write, and its directory must take the lock file (and the drive, when it is made).
+ */
+export async function checkDrivePath(drive: string): Promise<void> {
+  const st = await stat(drive).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw new UsageError(`--drive ${drive}: cannot use it (${e.code ?? e.message})`, { cause: e });
+  });
+  if (st && !st.isFile()) {
+    throw new UsageError(`--drive ${drive}: not a regular file (${st.isDirectory() ? 'a directory' : 'a device or special file'}); the helper drive is a qcow2 file`, {
+      hint: 'give a file name: kiln makes the drive there if it is missing',
+    });
+  }
+  if (st) {
+    await access(drive, constants.R_OK | constants.W_OK).catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`--drive ${drive}: cannot read and write it (${e.code ?? e.message})`, { hint: 'give a helper drive of your own', cause: e });
+    });
+  }
+  let dir = dirname(drive);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  await access(dir, constants.W_OK | constants.X_OK).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`--drive ${drive}: cannot write in ${dir} (${e.code ?? e.message}), where its lock file goes`, { hint: 'put the helper drive in a directory you can write to', cause: e });
+  });
+}
+
+/** The helper drive cannot be used: name the file and the way out. */
+export function helperDriveError(drive: string, detail: string, cause?: unknown): KilnError {
+  return new KilnError(`the helper drive ${drive} cannot be used${detail ? `: ${detail}` : ''}`, {
+    hint: 'it is only a cache: kiln cache clear deletes it and the next build makes a new one (or give this build another with --drive FILE)',
+    cause,
+  });
 }
