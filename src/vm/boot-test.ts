@@ -1,13 +1,16 @@
 // `kiln boot IMAGE`: boot a built image in QEMU and watch its serial console for a login
 // prompt (or a marker). The image is opened with -snapshot: a boot test never changes it.
-import { mkdtemp, rm, copyFile } from 'node:fs/promises';
+import { rm, copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { KilnError, UsageError } from '../errors.js';
+import { KilnError } from '../errors.js';
+import { checkImageFile } from '../host/image-file.js';
+import { makeTempDir } from '../host/tmpdir.js';
+import { qemuVersion } from './qemu-binary.js';
 import type { Logger } from '../log.js';
 import { cacheLayout } from '../cache/layout.js';
-import { kvmUsable, VerdictStore, verdictKey, type AccelOption } from './accel.js';
+import { kvmUsable, requireKvm, VerdictStore, verdictKey, type AccelOption } from './accel.js';
 import { run, spawn } from '../host/run.js';
 import { accelArgs, escapeOpt, type Accel } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
@@ -77,22 +80,37 @@ export function renderBootArgs(o: BootArgs): string[] {
   ];
 }
 
-export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elapsedMs: number; console: string }> {
-  if (!existsSync(o.image)) throw new UsageError(`${o.image}: no such image`);
+export interface BootTestResult {
+  ok: boolean;
+  elapsedMs: number;
+  console: string;
+  /** QEMU ended by itself before the marker: the guest powered off (0) or QEMU failed. */
+  ended?: { exitCode: number | null; stderr: string };
+}
+
+export async function bootTest(o: BootTestOptions): Promise<BootTestResult> {
+  await checkImageFile(o.image);
   const qemu = o.qemu ?? 'qemu-system-x86_64';
+  await requireKvm(o.accel);
+  await qemuVersion(qemu);
   const info = JSON.parse((await run('qemu-img', ['info', '--output=json', o.image], { what: `read ${o.image}` })).stdout) as { format: string };
   const marker = o.marker ?? LOGIN_PROMPT;
   const accel = await chooseAccel(o.accel, qemu);
-  const dir = await mkdtemp(join(tmpdir(), 'kiln-boot-'));
-  const watchdog = new Watchdog(dir);
   const layout = await readImageLayout(o.image, info.format);
   const wantUefi = o.uefi ?? needsUefi(layout);
+  const ovmf = wantUefi ? OVMF_FILES.find((f) => existsSync(f.code) && existsSync(f.vars)) : undefined;
+  if (wantUefi && !ovmf) throw new KilnError(`UEFI firmware is missing (${OVMF_FILES.map((f) => f.code).join(' or ')}); ${o.image} ${o.uefi ? 'was to boot with --uefi' : 'boots only with UEFI'}`, { hint: 'install it: apt-get install ovmf' });
+  // everything that can fail on the user's input has been asked: from here on the temp dir is removed whatever happens
+  const dir = await makeTempDir('kiln-boot-');
+  const watchdog = new Watchdog(dir);
   let uefi: { code: string; vars: string } | undefined;
-  if (wantUefi) {
-    const ovmf = OVMF_FILES.find((f) => existsSync(f.code) && existsSync(f.vars));
-    if (!ovmf) throw new KilnError(`UEFI firmware is missing (${OVMF_FILES.map((f) => f.code).join(' or ')}); ${o.image} ${o.uefi ? 'was to boot with --uefi' : 'boots only with UEFI'}`, { hint: 'install it: apt-get install ovmf' });
+  if (ovmf) {
     uefi = { code: ovmf.code, vars: join(dir, 'vars.fd') };
-    await copyFile(ovmf.vars, uefi.vars);
+    await copyFile(ovmf.vars, uefi.vars).catch(async (e: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      watchdog.release();
+      throw e;
+    });
   }
   const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi, sectorSize: layout.sectorSize });
   const how = `${wantUefi ? 'UEFI' : 'BIOS'}${o.uefi === undefined && wantUefi ? ' (the image boots no other way)' : ''}${layout.sectorSize !== 512 ? `, ${layout.sectorSize}-byte sectors` : ''}`;
@@ -101,6 +119,9 @@ export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elaps
   const proc = spawn(qemu, args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false });
   if (proc.pid) watchdog.watch(proc.pid);
   let text = '';
+  let errText = '';
+  proc.stderr?.on('data', (c: Buffer) => (errText = (errText + c.toString()).slice(-4096)));
+  let ended: BootTestResult['ended'];
   try {
     const ok = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), o.timeoutMs);
@@ -113,12 +134,13 @@ export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elaps
           resolve(true);
         }
       });
-      void proc.then(() => {
+      void proc.then((r) => {
         clearTimeout(timer);
+        if (!marker.test(text)) ended = { exitCode: r.exitCode ?? null, stderr: errText.trim() };
         resolve(marker.test(text));
       });
     });
-    return { ok, elapsedMs: performance.now() - t0, console: text };
+    return { ok, elapsedMs: performance.now() - t0, console: text, ended };
   } finally {
     proc.kill('SIGKILL');
     await proc.catch(() => {});
