@@ -31,10 +31,15 @@ export interface MadeDisk {
   imageBytes: number;
 }
 
-/** DIB's formula leaves no room for a 64 MiB journal on a tiny tree: never below 256 MiB unless --size says so. */
-export function imageSizeFor(o: BuildOptions, treeKiB: number, rootType: Plan['root']['type'], efi: boolean): number {
-  const bytes = dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: rootType, efi });
-  return o.imageSizeGB !== undefined ? bytes : Math.max(bytes, 256 * 1024 ** 2);
+/**
+ * DIB's formula leaves no room for a 64 MiB journal on a tiny tree: never below 256 MiB unless
+ * --size says so. With a vhd among the outputs, a whole number of MiB: Azure takes no other
+ * fixed VHD, and the disk is laid out at that size so a GPT's backup header stays at its end.
+ */
+export function imageSizeFor(o: Pick<BuildOptions, 'imageSizeGB' | 'imageExtraSizeGB' | 'formats'>, treeKiB: number, rootType: Plan['root']['type'], efi: boolean): number {
+  const dib = dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: rootType, efi });
+  const bytes = o.imageSizeGB !== undefined ? dib : Math.max(dib, 256 * 1024 ** 2);
+  return o.formats.some((f) => f.name === 'vhd') ? Math.ceil(bytes / 1024 ** 2) * 1024 ** 2 : bytes;
 }
 
 /** With --size the image's size is known before the tree exists: the layout can be checked against it up front. */
