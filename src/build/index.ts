@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { buildAppliance } from '../appliance/builder.js';
 import { cacheLayout } from '../cache/layout.js';
-import { checkDrivePath, helperDriveError, lockHelperDrive } from '../cache/helper-drive.js';
+import { checkDrivePath, checkHelperDrive, helperDriveError, lockHelperDrive } from '../cache/helper-drive.js';
 import { debianBuild } from '../distro/debian.js';
 import type { DistroBuild } from '../distro/types.js';
 import { redactor, userEnvironment } from '../env/envvar.js';
@@ -48,6 +48,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   await requireKvm(o.accel);
   if (o.drive) await checkDrivePath(o.drive);
   await preflight(o);
+  await checkHelperDrive(o.drive ?? cacheLayout().helperDrive);
   warnUnsetEnvvars(o, log);
   const out = await prepareOutputDir(o);
   await checkTargetSize(out.dir, o).catch(async (e: unknown) => {

@@ -71,6 +71,19 @@ export async function checkDrivePath(drive: string): Promise<void> {
   });
 }
 
+/**
+ * An existing helper drive that qemu-img cannot read as a qcow2 (damaged, truncated, some other
+ * file): named before the build starts, not after an appliance has booted only to be refused
+ * it. -U: another build may be using it this moment.
+ */
+export async function checkHelperDrive(drive: string): Promise<void> {
+  if (!existsSync(drive)) return;
+  await run('qemu-img', ['info', '-U', '-f', 'qcow2', drive], { what: `read the helper drive ${drive}` }).catch((e: unknown) => {
+    const why = String((e as Error).message).split('\n').slice(1).join(' ').replace(/^\s*qemu-img: /, '').trim();
+    throw helperDriveError(drive, `qemu-img cannot read it as a qcow2${why ? ` (${why})` : ''}`, e);
+  });
+}
+
 /** The helper drive cannot be used: name the file and the way out. */
 export function helperDriveError(drive: string, detail: string, cause?: unknown): KilnError {
   return new KilnError(`the helper drive ${drive} cannot be used${detail ? `: ${detail}` : ''}`, {
