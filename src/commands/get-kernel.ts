@@ -30,7 +30,9 @@ export function register(program: Command, status: ExitStatus): void {
       statusAction(status, async (image: string, o: { dir: string; prefix?: string; accel: string }) => {
         await checkImageFile(image);
         const accel = parseAccel(o.accel);
-        const info = JSON.parse((await run('qemu-img', ['info', '--output=json', image], { what: `read ${image}` })).stdout) as { format: string };
+        // the whole backing chain: a missing backing file is named now, not by QEMU in the appliance
+        const chain = JSON.parse((await run('qemu-img', ['info', '--backing-chain', '--output=json', image], { what: `read ${image}` })).stdout) as { format: string }[];
+        const info = chain[0]!;
         const dir = resolve(o.dir);
         const made = await outputDir(dir, o.dir);
         const prefix = o.prefix ?? basename(image).replace(/\.[^.]+$/, '');
