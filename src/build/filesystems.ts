@@ -19,6 +19,7 @@ import { measureTree } from '../guest/chroot.js';
 import { attachTarget } from '../guest/drives.js';
 import { guestPaths } from '../guest/paths.js';
 import { copyTreeIntoImage, moveTreeAside } from '../guest/tree.js';
+import { KilnError } from '../errors.js';
 import type { BuildOptions } from '../options.js';
 import { SERIALS } from './drives.js';
 import type { GuestRun } from './guest.js';
@@ -66,10 +67,22 @@ export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
     if (plan.lvm) await g.vm.script('creating the LVM volumes', renderLvmCreateScript(plan, devices));
     await g.vm.script('making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch }));
     await g.vm.script('mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
-    await g.vm.script('copying the tree into the image', copyTreeIntoImage());
+    await g.vm.script('copying the tree into the image', copyTreeIntoImage()).catch((e: unknown) => {
+      throw treeTooBig(o, e, treeKiB, imageBytes);
+    });
     await g.vm.script('writing /etc/fstab', renderWriteFstabScript(plan, { mountPath: p.mountPath }));
     g.blockDevice = { ...blockDeviceEnv(plan, devices), DIB_IMAGE_SIZE: String(Math.ceil(imageBytes / 1024)) };
     return { plan, device, imageBytes };
+  });
+}
+
+/** The tree does not fit the image: say how big each is, and which option decides (a --size too small, as a rule). */
+function treeTooBig(o: BuildOptions, e: unknown, treeKiB: number, imageBytes: number): unknown {
+  if (!(e instanceof Error && /No space left on device/.test(e.message))) return e;
+  const sizes = `a ${(treeKiB / 1024).toFixed(0)} MiB tree does not fit the ${(imageBytes / 1024 ** 2).toFixed(0)} MiB image`;
+  return new KilnError(`copying the tree into the image: ${sizes}${o.imageSizeText !== undefined ? ` (--size ${o.imageSizeText})` : ''}`, {
+    hint: o.imageSizeText !== undefined ? 'give a larger --size, or leave it out to size the image from the tree' : 'give the image room with --image-extra-size GB or --size',
+    cause: e,
   });
 }
 

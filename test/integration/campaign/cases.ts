@@ -209,6 +209,17 @@ export const cases: Case[] = [
   { id: 'size-huge', area: 'sizes', what: '--size 5000T (beyond what the file system can hold)', args: (d) => build(d, ['--size', '5000T']), status: USAGE, message: /--size 5000T: the file system of \S+ cannot hold a file that large/ },
   { id: 'size-below-layout', area: 'sizes', what: '--size 1M with an MBR layout that needs more', args: (d) => build(d, ['--size', '1M'], ['tiny-os', 'vm-layout']), setup: (d) => void element(d, 'vm-layout', { 'block-device-default.yaml': BLOCK_MBR }), status: USAGE, message: /node "root", field "size": gets no space: the 1048576-byte disk has none left for it/ },
 
+  {
+    id: 'size-tree-too-big',
+    area: 'sizes',
+    what: '--size 64M for a 100 MB tree: the copy into the image fails, named with both sizes',
+    args: (d) => build(d, ['--size', '64M', '--accel', 'tcg', '--envvar', 'KILN_SLOW_BULK_SECONDS=0', '--envvar', 'KILN_SLOW_BULK_MB=100'], ['tiny-os', 'slow-bulk']),
+    vm: true,
+    status: FAIL,
+    message: /copying the tree into the image: a 1\d\d MiB tree does not fit the 64 MiB image \(--size 64M\)[\s\S]*give a larger --size/,
+    timeoutMs: 180_000,
+  },
+
   // ---------------------------------------------------------------- memory and CPUs
   { id: 'memsize-zero', area: 'memory', what: '--memsize 0', args: (d) => build(d, ['--memsize', '0']), status: USAGE, message: /--memsize 0: give whole MiB from 256/ },
   { id: 'memsize-word', area: 'memory', what: '--memsize abc', args: (d) => build(d, ['--memsize', 'abc']), status: USAGE, message: /--memsize abc/ },
