@@ -31,8 +31,14 @@ export async function prepareElements(o: BuildOptions, log: Logger, work: string
     resolution = resolve([INITRAMFS_ELEMENT]);
   }
   const scripts = collectScripts(resolution.elements, { excludeScripts: o.excludeScripts });
-  // DIB's dib-run-parts passes these by without a word; kiln says so
-  for (const f of scripts.ignored) log.warn(`element ${f.element}: ${f.hook} will not run: ${IGNORED_BECAUSE[f.reason]}`);
+  // DIB's dib-run-parts passes these by without a word; kiln says so: a warning for what was
+  // surely meant to run (named NN-..., like every hook), a debug line for the data files that
+  // elements keep beside their hooks (README.rst, foo.conf, a udev rule)
+  for (const f of scripts.ignored) {
+    const line = `element ${f.element}: ${f.hook} will not run: ${IGNORED_BECAUSE[f.reason]}`;
+    if (/^\d/.test(f.hook.slice(f.hook.indexOf('/') + 1))) log.warn(line);
+    else log.debug(line);
+  }
   const staged = stageHooks(resolution, work, { excludeScripts: o.excludeScripts });
   const elementsCopy = stageElements(resolution.elements, join(work, 'elements'));
   // DIB's package-installs-squash, done here in TS: the target needs no python for it

@@ -509,6 +509,16 @@ export const cases: Case[] = [
     warning: true,
   },
   {
+    id: 'hook-data-file',
+    area: 'hooks',
+    what: 'a data file beside the hooks (install.d/dhcp.conf) with -x: a debug line, not a warning (the failing extra-data.d then stops the build)',
+    setup: (d) => void element(d, 'with-data', { 'install.d/dhcp.conf': { text: 'x=1\n', mode: 0o644 }, 'extra-data.d/99-stop': sh('exit 9') }),
+    args: (d) => build(d, ['-x'], ['tiny-os', 'with-data']),
+    status: FAIL,
+    message: /debug: element with-data: install\.d\/dhcp\.conf will not run: dib-run-parts runs only names of letters, digits, - and _/,
+    warning: true,
+  },
+  {
     id: 'hook-skipped-extra-data',
     area: 'hooks',
     what: 'an extra-data.d script named 50-fetch.sh: warned and not run on the host',
