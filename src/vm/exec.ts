@@ -39,6 +39,7 @@ const toolPackages: Record<string, string> = {
   unsquashfs: 'squashfs-tools',
   'qemu-img': 'qemu-utils',
   'qemu-system-x86_64': 'qemu-system-x86',
+  'qemu-system-aarch64': 'qemu-system-arm',
   tar: 'tar',
   'mke2fs': 'e2fsprogs',
   setpriv: 'util-linux',
