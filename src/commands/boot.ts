@@ -1,5 +1,6 @@
 // `kiln boot IMAGE`: does the image boot? Exit 0 when the console shows a login prompt (or --marker).
 import type { Command } from 'commander';
+import { ARCHES, parseArch } from '../arch.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { bootTest } from '../vm/boot-test.js';
@@ -14,10 +15,13 @@ export function register(program: Command): void {
     .option('--marker <REGEX>', 'wait for this instead of a login prompt')
     .option('--uefi', 'boot with UEFI firmware (OVMF) instead of BIOS')
     .option('--accel <ACCEL>', 'auto, kvm or tcg', 'auto')
+    .option('-a, --arch <ARCH>', `the image's architecture: ${ARCHES.join(', ')} (arm64 boots with UEFI, AAVMF)`, 'amd64')
     .option('--memsize <MiB>', 'memory in MiB', '1024')
     .option('--console', 'copy the console output to stderr')
-    .action(async (image: string, o: { timeout: string; marker?: string; uefi?: boolean; accel: string; memsize: string; console?: boolean }) => {
+    .action(async (image: string, o: { timeout: string; marker?: string; uefi?: boolean; accel: string; arch: string; memsize: string; console?: boolean }) => {
       if (!['auto', 'kvm', 'tcg'].includes(o.accel)) throw new UsageError(`--accel ${o.accel}: must be auto, kvm or tcg`);
+      const arch = parseArch(o.arch);
+      if (!arch) throw new UsageError(`--arch ${o.arch}: kiln cannot boot that architecture`, { hint: `architectures kiln can boot: ${ARCHES.join(', ')}` });
       const logger = createLogger();
       const r = await bootTest({
         image,
@@ -25,6 +29,7 @@ export function register(program: Command): void {
         timeoutMs: Number(o.timeout) * 1000,
         marker: o.marker,
         uefi: o.uefi,
+        arch,
         memoryMiB: Number(o.memsize),
         logger,
         onConsole: o.console ? (c) => process.stderr.write(c) : undefined,

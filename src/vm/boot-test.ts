@@ -4,12 +4,13 @@ import { mkdtemp, rm, copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { archFacts, hostArch, type Arch } from '../arch.js';
 import { KilnError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { cacheDir } from '../paths.js';
 import { kvmUsable, VerdictStore, verdictKey, type AccelOption } from './accel.js';
 import { run, spawn } from './exec.js';
-import { accelArgs, escapeOpt, type Accel } from './qemu-args.js';
+import { accelArgs, escapeOpt, machineArgs, type Accel } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
 
 export interface BootTestOptions {
@@ -19,6 +20,8 @@ export interface BootTestOptions {
   /** Regular expression to wait for on the console; default: a login prompt. */
   marker?: string;
   uefi?: boolean;
+  /** The image's architecture (default amd64); arm64 images always boot with UEFI (AAVMF). */
+  arch?: Arch;
   memoryMiB?: number;
   logger: Logger;
   /** Copy of the console output goes here too. */
@@ -28,18 +31,15 @@ export interface BootTestOptions {
 
 export const LOGIN_PROMPT = /\blogin: *$/m;
 const ANSI_ESCAPE = new RegExp(String.fromCharCode(27) + '\\[[0-9;?]*[A-Za-z]', 'g');
-const OVMF = '/usr/share/OVMF/OVMF_CODE.fd';
-const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
 
-export function renderBootArgs(o: { image: string; format: string; accel: Accel; cpus: number; memoryMiB: number; uefi?: { code: string; vars: string } }): string[] {
+export function renderBootArgs(o: { image: string; format: string; accel: Accel; cpus: number; memoryMiB: number; uefi?: { code: string; vars: string }; arch?: Arch }): string[] {
   return [
     '-nodefaults',
     '-no-user-config',
     '-display',
     'none',
-    '-machine',
-    'q35',
-    ...accelArgs(o.accel),
+    ...(o.arch === 'arm64' ? machineArgs('arm64') : ['-machine', 'q35']),
+    ...accelArgs(o.accel, o.arch),
     '-smp',
     String(o.cpus),
     '-m',
@@ -60,19 +60,24 @@ export function renderBootArgs(o: { image: string; format: string; accel: Accel;
 
 export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elapsedMs: number; console: string }> {
   if (!existsSync(o.image)) throw new UsageError(`${o.image}: no such image`);
-  const qemu = o.qemu ?? 'qemu-system-x86_64';
+  const arch = o.arch ?? 'amd64';
+  const facts = archFacts[arch];
+  const qemu = o.qemu ?? facts.qemu;
   const info = JSON.parse((await run('qemu-img', ['info', '--output=json', o.image], { what: `read ${o.image}` })).stdout) as { format: string };
   const marker = o.marker ? new RegExp(o.marker, 'm') : LOGIN_PROMPT;
-  const accel = await chooseAccel(o.accel, qemu);
+  const accel = arch === hostArch() ? await chooseAccel(o.accel, qemu) : 'tcg';
   const dir = await mkdtemp(join(tmpdir(), 'kiln-boot-'));
   const watchdog = new Watchdog(dir);
   let uefi: { code: string; vars: string } | undefined;
-  if (o.uefi) {
-    if (!existsSync(OVMF)) throw new KilnError(`UEFI firmware ${OVMF} is missing`, { hint: 'install it: apt-get install ovmf' });
-    uefi = { code: OVMF, vars: join(dir, 'vars.fd') };
-    await copyFile(OVMF_VARS, uefi.vars);
+  // arm64's virt machine has no BIOS: its images boot with UEFI only
+  if (o.uefi || arch === 'arm64') {
+    const fw = facts.uefi;
+    if (!existsSync(fw.code) || !existsSync(fw.vars)) throw new KilnError(`UEFI firmware ${existsSync(fw.code) ? fw.vars : fw.code} is missing`, { hint: `install it: apt-get install ${fw.package}` });
+    // the variable store is written by the firmware: each boot gets its own copy
+    uefi = { code: fw.code, vars: join(dir, 'vars.fd') };
+    await copyFile(fw.vars, uefi.vars);
   }
-  const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi });
+  const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi, arch });
   o.logger.info(`booting ${o.image} (${info.format}, ${accel.toUpperCase()}), waiting up to ${Math.round(o.timeoutMs / 1000)}s for ${o.marker ? `/${o.marker}/` : 'a login prompt'}`);
   const t0 = performance.now();
   const proc = spawn(qemu, args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false });
