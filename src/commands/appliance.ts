@@ -14,10 +14,10 @@ export function register(program: Command): void {
     .description('build the appliance from Debian packages (no root needed); a cache hit when nothing changed')
     .option('--arch <name>', `architecture of the appliance: ${ARCHES.join(', ')} (default amd64)`)
     .option('--refresh', 're-resolve package versions from the mirror even if this recipe was built before')
-    .option('--mirror URL', 'Debian mirror for the appliance packages', process.env.KILN_APPLIANCE_MIRROR)
-    .option('--security-mirror URL', 'Debian security mirror')
-    .option('--suite NAME', 'Debian suite of the appliance (default bookworm)')
-    .option('--keyring FILE', 'keyring that signs the mirror (default the Debian archive keyring)')
+    .option('--mirror <url>', 'Debian mirror for the appliance packages', process.env.KILN_APPLIANCE_MIRROR)
+    .option('--security-mirror <url>', 'Debian security mirror')
+    .option('--suite <name>', 'Debian suite of the appliance (default bookworm)')
+    .option('--keyring <file>', 'keyring that signs the mirror (default the Debian archive keyring)')
     .option('--machine-readable', 'one JSON event per line on stderr')
     .action(async (o: { arch?: string; refresh?: boolean; mirror?: string; securityMirror?: string; suite?: string; keyring?: string; machineReadable?: boolean }) => {
       const logger = createLogger({ machineReadable: o.machineReadable });
