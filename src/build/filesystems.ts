@@ -13,6 +13,7 @@ import {
   renderPartitionScript,
   renderUnmountScript,
   renderWriteFstabScript,
+  rootBytes,
   type Plan,
 } from '../blockdev/index.js';
 import { measureTree } from '../guest/chroot.js';
@@ -51,13 +52,38 @@ export function imageSizeBeforeBuild(o: BuildOptions, prepared: PreparedElements
 // DIB's test is a substring of IMAGE_ELEMENT: block-device-efi-lvm and -efi-4k count too
 const usesEfi = (prepared: PreparedElements) => prepared.resolution.elements.some((e) => e.name.startsWith('block-device-efi'));
 
+/**
+ * What the root filesystem must hold: the tree with room to spare (DIB's formula gives a lone
+ * root tree/0.6; this asks for tree/0.7, so a layout of one root partition never grows), and
+ * ext4's 64 MiB journal.
+ */
+export function rootNeeds(treeKiB: number, rootType: Plan['root']['type']): number {
+  return Math.ceil((treeKiB * 1024) / 0.7) + (rootType === 'ext4' ? 64 * 1024 ** 2 : 0);
+}
+
+/**
+ * DIB sizes the disk from the tree; a layout that gives the root filesystem only a share of it
+ * (logical volumes by percentage) would leave the root too small for the tree. Grow the image
+ * until the root gets what rootNeeds says (in the unit imageSizeFor keeps). --size is the user's word.
+ */
+export function sizeForRoot(o: BuildOptions, imageBytes: number, rootNeeds: number, planFor: (bytes: number) => Plan): { imageBytes: number; plan: Plan } {
+  const unit = o.formats.some((f) => f.name === 'vhd') ? 1024 ** 2 : 65536;
+  let bytes = imageBytes;
+  let plan = planFor(bytes);
+  for (let i = 0; i < 6 && o.imageSizeGB === undefined && rootBytes(plan) < rootNeeds; i++) {
+    const grown = Math.ceil((bytes * (rootNeeds / rootBytes(plan)) * 1.02) / unit) * unit;
+    bytes = Math.max(grown, bytes + unit);
+    plan = planFor(bytes);
+  }
+  return { imageBytes: bytes, plan };
+}
+
 export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
   const { o, log } = g.ctx;
   const p = guestPaths;
   const treeKiB = Number((await g.vm.script('measuring the tree', measureTree(p.mountPath))).trim());
   const rootType = planImage(o, g.prepared.blockConfig, g.ctx.seed, 8 * 1024 ** 3, g.settings.user).root.type;
-  const imageBytes = imageSizeFor(o, treeKiB, rootType, usesEfi(g.prepared));
-  const plan = planImage(o, g.prepared.blockConfig, g.ctx.seed, imageBytes, g.settings.user);
+  const { imageBytes, plan } = sizeForRoot(o, imageSizeFor(o, treeKiB, rootType, usesEfi(g.prepared)), rootNeeds(treeKiB, rootType), (bytes) => planImage(o, g.prepared.blockConfig, g.ctx.seed, bytes, g.settings.user));
   log.info(`image size ${(imageBytes / 1024 ** 3).toFixed(2)} GiB for a ${(treeKiB / 1024).toFixed(0)} MiB tree`);
   return g.ctx.clock.timed('make filesystems', async () => {
     await g.vm.script('moving the tree aside', moveTreeAside());
