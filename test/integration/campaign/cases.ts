@@ -740,7 +740,7 @@ export const cases: Case[] = [
   },
 
   // ---------------------------------------------------------------- host tools
-  { id: 'no-qemu', area: 'host', what: 'no QEMU on PATH', args: (d) => build(d), env: (d) => ({ PATH: pathWithout(d, 'qemu-system-*') }), status: FAIL, message: /qemu-system-x86_64 is not installed; kiln needs it to boot the appliance/ },
+  { id: 'no-qemu', area: 'host', what: 'no QEMU on PATH', args: (d) => build(d), env: (d) => ({ PATH: pathWithout(d, 'qemu-system-*') }), status: FAIL, message: /qemu-system-x86_64 is not installed; kiln needs it to boot the amd64 appliance/ },
   { id: 'no-qemu-img', area: 'host', what: 'no qemu-img on PATH', args: (d) => build(d), env: (d) => ({ PATH: pathWithout(d, 'qemu-img') }), status: FAIL, message: /qemu-img is not installed/ },
   { id: 'no-qemu-at-all', area: 'host', what: 'neither QEMU nor qemu-img on PATH: both named at once', args: (d) => build(d), env: (d) => ({ PATH: pathWithout(d, 'qemu-system-*', 'qemu-img') }), status: FAIL, message: /qemu-system-x86_64 is not installed[\s\S]*qemu-img is not installed/ },
   { id: 'no-flock', area: 'host', what: 'no flock on PATH', args: (d) => build(d), env: (d) => ({ PATH: pathWithout(d, 'flock') }), status: FAIL, message: /flock is not installed/ },
