@@ -91,7 +91,9 @@ export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
     const devices = { device };
     await g.vm.script('partitioning the target disk', renderPartitionScript(plan, { ...devices, waitForPartitions: true }));
     if (plan.lvm) await g.vm.script('creating the LVM volumes', renderLvmCreateScript(plan, devices));
-    await g.vm.script('making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch }));
+    await g.vm.script('making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch })).catch((e: unknown) => {
+      throw imageTooSmall(o, e, imageBytes);
+    });
     await g.vm.script('mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
     await g.vm.script('copying the tree into the image', copyTreeIntoImage()).catch((e: unknown) => {
       throw treeTooBig(o, e, treeKiB, imageBytes);
@@ -99,6 +101,17 @@ export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
     await g.vm.script('writing /etc/fstab', renderWriteFstabScript(plan, { mountPath: p.mountPath }));
     g.blockDevice = { ...blockDeviceEnv(plan, devices), DIB_IMAGE_SIZE: String(Math.ceil(imageBytes / 1024)) };
     return { plan, device, imageBytes };
+  });
+}
+
+/** mkfs refuses a file system that small (ext4's 64 MiB journal alone outgrows a tiny --size): say it is the --size. */
+function imageTooSmall(o: BuildOptions, e: unknown, imageBytes: number): unknown {
+  if (o.imageSizeText === undefined || !(e instanceof Error)) return e;
+  const said = /^.*(too big|too small|too large|not enough space).*$/im.exec(e.message)?.[0]?.trim();
+  if (!said) return e;
+  return new KilnError(`making filesystems: the ${(imageBytes / 1024 ** 2).toFixed(0)} MiB image (--size ${o.imageSizeText}) is too small for its file systems (mkfs: ${said})`, {
+    hint: 'give a larger --size, or leave it out to size the image from the tree',
+    cause: e,
   });
 }
 

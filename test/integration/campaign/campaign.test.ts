@@ -98,7 +98,7 @@ async function runCase(c: Case): Promise<CaseResult> {
   if (trace) problems.push(`stack trace or crash: ${trace}`);
   const procs = processesNaming(d.root);
   if (procs.length) problems.push(`processes left: ${procs.join('; ')}`);
-  const leaks = diffSnapshots(caseBefore, snapshot(d.root));
+  const leaks = diffSnapshots(caseBefore, snapshot(d.root)).filter((l) => !(c.mayLeave && l.startsWith('+ ') && c.mayLeave.test(l.slice(2))));
   if (leaks.length) problems.push(`files left or changed: ${leaks.join(', ')}`);
   const cacheChange = diffSnapshots(cacheBefore, snapshot(cache, skipCache));
   if (cacheChange.length) problems.push(`cache changed: ${cacheChange.join(', ')}`);
