@@ -107,7 +107,8 @@ async function runCase(c: Case): Promise<CaseResult> {
     area: c.area,
     what: c.what,
     status: r.status,
-    line: messageLine(c, said),
+    // the case's own directory and kiln's checkout, spelled the same on every run
+    line: messageLine(c, said).replaceAll(d.root, 'CASE').replaceAll(repo, 'KILN'),
     named: c.message.test(said),
     trace: trace !== undefined,
     hang: r.timedOut,

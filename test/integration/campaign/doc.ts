@@ -17,7 +17,8 @@ export interface CaseResult {
   stderr: string;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/`/g, "'");
+// eslint-disable-next-line no-control-regex
+const cell = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/\|/g, '\\|').replace(/`/g, "'");
 
 export function renderReliabilityDoc(results: readonly CaseResult[], skipped: readonly string[], seconds: number): string {
   const n = results.length;
@@ -48,6 +49,7 @@ asserts the exit status, a message naming the culprit, no stack trace, no hang, 
 left whose command line names the case's directories, the case's directories exactly as the
 setup left them (so no temp dir, no \`.kiln-build-*\`, no output, the user's files byte for
 byte) and the cache unchanged. ${vm} cases start QEMU; the rest are refused before any VM.
+In the table, CASE stands for the case's own directory and KILN for kiln's checkout.
 
 This file is written by the campaign itself:
 \`KILN_WRITE_RELIABILITY_DOC=1 npx vitest run test/integration/campaign\` (after \`npm run build\`).
