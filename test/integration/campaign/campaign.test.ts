@@ -13,7 +13,7 @@ import type { Appliance } from '../../../src/appliance/store.js';
 import { createLogger } from '../../../src/log.js';
 import { cases, type Case } from './cases.js';
 import { renderReliabilityDoc, type CaseResult } from './doc.js';
-import { caseUser, diffSnapshots, makeCaseDirs, orphanTempDirs, processesNaming, repo, runKiln, snapshot, stackTrace, waitUntil } from './harness.js';
+import { caseUser, diffSnapshots, type CaseDirs, makeCaseDirs, orphanTempDirs, processesNaming, repo, runKiln, snapshot, stackTrace, waitUntil } from './harness.js';
 
 let campaign = '';
 let cache = '';
@@ -72,6 +72,14 @@ async function inSlot<T>(fn: () => Promise<T>): Promise<T> {
 async function runCase(c: Case): Promise<CaseResult> {
   const d = makeCaseDirs(campaign, c.id, cache);
   c.setup?.(d);
+  try {
+    return await checkCase(c, d);
+  } finally {
+    c.teardown?.(d);
+  }
+}
+
+async function checkCase(c: Case, d: CaseDirs): Promise<CaseResult> {
   const user = c.asUser ? caseUser?.name : undefined;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',

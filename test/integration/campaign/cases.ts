@@ -43,6 +43,8 @@ export interface Case {
   message: RegExp;
   /** Run only where this holds (e.g. the case user cannot open /dev/kvm); otherwise skipped. */
   onlyIf?: () => boolean;
+  /** Undo what setup did outside the case's files (a mount), after the checks. */
+  teardown?: (d: CaseDirs) => void;
   /** Files the case may leave in its directory: the lock file beside a --drive stays, as the cache's helper.qcow2.lock does. */
   mayLeave?: RegExp;
   /** The case passes with a warning rather than failing: `message` is that warning. */
@@ -637,6 +639,34 @@ export const cases: Case[] = [
     args: (d) => build(d, [], ['tiny-os', 'nosuch']),
     status: FAIL,
     message: /element 'nosuch' not found/,
+  },
+  {
+    id: 'out-keeps-user-files-late',
+    area: 'paths',
+    what: "a build failing in install.d beside the user's NAME.qcow2, NAME.d/notes and other files: all left byte for byte",
+    setup: (d) => {
+      writeFileSync(join(d.out, 'img.qcow2'), 'the previous good image\n');
+      mkdirSync(join(d.out, 'img.d'));
+      writeFileSync(join(d.out, 'img.d', 'notes'), 'my notes\n');
+      writeFileSync(join(d.out, 'other-file'), 'unrelated\n');
+    },
+    args: (d) => build(d, ['--accel', 'tcg'], ['tiny-os', 'failing-script']),
+    vm: true,
+    status: FAIL,
+    message: /element failing-script: install\.d\/50-fail exited with status 3/,
+  },
+  {
+    id: 'out-fs-full',
+    area: 'paths',
+    what: 'the output file system fills up during the build (a 100 MB tmpfs, a 150 MB tree): named within a minute, nothing left',
+    onlyIf: () => process.getuid?.() === 0,
+    setup: (d) => execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=100m,mode=0755', 'tmpfs', d.out]),
+    teardown: (d) => execFileSync('umount', [d.out]),
+    args: (d) => build(d, ['--accel', 'tcg', '--envvar', 'KILN_SLOW_BULK_SECONDS=0'], ['tiny-os', 'slow-bulk']),
+    vm: true,
+    status: FAIL,
+    message: /the file system holding \S+\/out is full \(\d+ MiB free\)/,
+    timeoutMs: 60_000,
   },
   {
     id: 'out-new-dirs',
