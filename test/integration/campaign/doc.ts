@@ -62,12 +62,15 @@ ${rows.join('\n')}
 
 ## The kill campaign
 
-\`test/e2e/kill.test.ts\` SIGKILLs kiln at five points of a build of the tiny fixture OS
-(appliance boot, root.d, install.d, making the file systems, writing the outputs: the
-\`qemu-img convert\` of a ~150 MB image), each point found from the \`--machine-readable\`
-events on stderr. After each kill: no QEMU and no \`qemu-img\` process, no temp dir, the helper
-drive clean (\`qemu-img check\` of the qcow2, \`e2fsck -n -f\` of the ext4 in it), and the next
-build, which removes the dead build's \`.kiln-build-*\` directory, succeeds. A SIGINT ends a
-build within 5 s with status 130 and leaves nothing.
+\`test/e2e/kill.test.ts\` SIGKILLs kiln at five points of a build of the tiny fixture OS with
+the \`slow-bulk\` element (appliance boot, root.d, install.d, making the file systems, and the
+outputs step with its \`qemu-img convert\` of ~150 MB of random bytes caught half way), each
+point found from the \`--machine-readable\` events on stderr. After each kill, within 5 s: no
+QEMU and no \`qemu-img\` process (both die with kiln: \`setpriv --pdeathsig\`), no temp dir (the
+VM's watchdog removes it), no \`.kiln-build-*\` work dir (the flock holder of its lock removes
+it when kiln dies holding it) and no output; the helper drive passes \`qemu-img check\` and
+\`e2fsck -n -f\` of its ext4. A SIGINT and a SIGTERM during install.d end the build within 5 s
+with 130 and 143, no error message and nothing left, and the next build succeeds. The whole
+file takes about two minutes.
 `;
 }
