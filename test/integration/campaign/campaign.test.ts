@@ -116,7 +116,7 @@ async function checkCase(c: Case, d: CaseDirs): Promise<CaseResult> {
     what: c.what,
     status: r.status,
     // the case's own directory and kiln's checkout, spelled the same on every run
-    line: messageLine(c, said).replaceAll(d.root, 'CASE').replaceAll(repo, 'KILN'),
+    line: messageLine(c, said).replaceAll(d.root, 'CASE').replaceAll(repo, 'KILN').replace(/\.kiln-build-\d+-\w+/g, '.kiln-build-PID-XXXXXX'),
     named: c.message.test(said),
     trace: trace !== undefined,
     hang: r.timedOut,
