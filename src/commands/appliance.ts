@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { statusAction, type ExitStatus } from './status.js';
 import { buildAppliance } from '../appliance/builder.js';
-import { applianceForRecipe } from '../appliance/store.js';
+import { findAppliance } from '../appliance/store.js';
 import { loadRecipe } from '../appliance/recipe.js';
 import { ApplianceError } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -30,7 +30,7 @@ export function register(program: Command, status: ExitStatus): void {
     .option('--json', 'print the manifest as JSON')
     .action(statusAction(status, async (o: { json?: boolean }) => {
       const recipe = await loadRecipe();
-      const a = await applianceForRecipe(recipe.recipeHash);
+      const a = await findAppliance(recipe.recipeHash);
       if (!a) throw new ApplianceError('no appliance has been built for this version of kiln', { hint: 'run: kiln appliance build' });
       const m = a.manifest;
       if (o.json) {
