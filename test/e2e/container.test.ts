@@ -7,7 +7,7 @@
 //
 // The test keeps podman's storage (images, the cache volume) in a directory of its own, so
 // it starts cold whatever the user did before, and removes it afterwards.
-import { execa, type Options } from 'execa';
+import { execa } from 'execa';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,10 +67,18 @@ const userEnv: Record<string, string> = {
   TMPDIR: join(work, 'tmp'),
 };
 
-/** Run `argv` as the ordinary user, in `cwd`. */
-function asUser(argv: string[], opts: Options = {}) {
+interface Run {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  all: string;
+}
+
+/** Run `argv` as the ordinary user, in the build context. */
+async function asUser(argv: string[], timeout = 1_800_000): Promise<Run> {
   const [file, ...args] = isRoot ? ['runuser', '-u', user.name, '--', 'env', '-i', ...Object.entries(userEnv).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
-  return execa(file!, args, { reject: false, all: true, env: isRoot ? {} : userEnv, extendEnv: !isRoot, cwd: ctx, timeout: 1_800_000, ...opts });
+  const r = await execa(file!, args, { reject: false, all: true, env: isRoot ? {} : userEnv, extendEnv: !isRoot, cwd: ctx, timeout });
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, all: r.all ?? '' };
 }
 
 /** `podman run` as an ordinary user would: no --privileged, no capabilities, no devices. */
@@ -84,7 +92,7 @@ const podmanRun = (args: string[]) =>
     image, ...args,
   ]);
 
-let imageBuild: Awaited<ReturnType<typeof asUser>>;
+let imageBuild: Run;
 let imageMs = 0;
 
 beforeAll(async () => {
@@ -107,7 +115,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // podman's storage holds files of the user's subordinate ids: podman removes them
-  await asUser(['podman', 'system', 'reset', '--force'], { timeout: 300_000 });
+  await asUser(['podman', 'system', 'reset', '--force'], 300_000);
   // rootless podman leaves its pause process (it holds the user namespace) running
   const pause = join(userEnv.XDG_RUNTIME_DIR!, 'libpod/tmp/pause.pid');
   if (existsSync(pause)) {
