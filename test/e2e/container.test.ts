@@ -104,7 +104,9 @@ beforeAll(async () => {
     cpSync(join(repo, f), join(ctx, f), { recursive: true });
   }
   if (isRoot) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, work]);
-  chmodSync(work, 0o700);
+  // mmdebstrap --mode=unshare works in $TMPDIR as the user's subordinate root: it must be able
+  // to reach it (mkdtemp made `work` 0700)
+  chmodSync(work, 0o755);
   chmodSync(join(work, 'run'), 0o700);
   const t0 = performance.now();
   imageBuild = await asUser(['scripts/container-image']);
