@@ -97,8 +97,10 @@ let imageMs = 0;
 
 beforeAll(async () => {
   for (const d of ['run', 'tmp', 'out', 'storage', 'ctx']) mkdirSync(join(work, d), { recursive: true });
-  // podman's storage of this test alone, overlay (rootless native overlay: Linux >= 5.13)
-  writeFileSync(userEnv.CONTAINERS_STORAGE_CONF!, `[storage]\ndriver = "overlay"\ngraphroot = "${join(work, 'storage/graph')}"\nrunroot = "${join(work, 'storage/run')}"\n`);
+  // podman's storage of this test alone, overlay (rootless native overlay: Linux >= 5.13);
+  // rootless podman takes its root from rootless_storage_path (graphroot is root's)
+  const graph = join(work, 'storage/graph');
+  writeFileSync(userEnv.CONTAINERS_STORAGE_CONF!, `[storage]\ndriver = "overlay"\ngraphroot = "${graph}"\nrootless_storage_path = "${graph}"\n`);
   // the build context: what the Containerfile copies and the script itself
   for (const f of ['Containerfile', '.containerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'appliance', 'elements', 'dib-lib', 'scripts']) {
     cpSync(join(repo, f), join(ctx, f), { recursive: true });
