@@ -139,6 +139,8 @@ afterAll(async () => {
 describe('the container image', () => {
   it('scripts/container-image builds localhost/kiln:latest as an ordinary user', async () => {
     expect(imageBuild.exitCode, imageBuild.all.slice(-4000)).toBe(0);
+    // in the test's own storage, cold, not the user's
+    expect((await asUser(['podman', 'info', '--format', '{{.Store.GraphRoot}}'])).stdout.trim()).toBe(join(work, 'storage/graph'));
     const history = await asUser(['podman', 'history', '--format', 'json', image]);
     expect(history.exitCode, history.all).toBe(0);
     const bytes = (JSON.parse(history.stdout) as { size: number }[]).reduce((n, l) => n + l.size, 0);
