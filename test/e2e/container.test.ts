@@ -77,8 +77,11 @@ interface Run {
 /** Run `argv` as the ordinary user, in the build context. */
 async function asUser(argv: string[], timeout = 1_800_000): Promise<Run> {
   const [file, ...args] = isRoot ? ['runuser', '-u', user.name, '--', 'env', '-i', ...Object.entries(userEnv).map(([k, v]) => `${k}=${v}`), ...argv] : argv;
-  const r = await execa(file!, args, { reject: false, all: true, env: isRoot ? {} : userEnv, extendEnv: !isRoot, cwd: ctx, timeout });
-  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, all: r.all ?? '' };
+  // as root, runuser itself needs our PATH; `env -i` then gives the user only userEnv
+  const r = await execa(file!, args, { reject: false, all: true, env: isRoot ? { PATH: userEnv.PATH } : userEnv, extendEnv: !isRoot, cwd: ctx, timeout });
+  // a program that did not start or was killed says so in `all`
+  const all = r.all ?? '';
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, all: r.exitCode === 0 ? all : `${all}\n${r.message}` };
 }
 
 /** `podman run` as an ordinary user would: no --privileged, no capabilities, no devices. */
