@@ -1,7 +1,7 @@
 // The container image's files, read as data (the image itself is built and run by
 // test/e2e/container.test.ts): the Containerfile, its ignore file and the Kubernetes Job of
 // docs/ci.md.
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../../src/yaml.js';
@@ -31,7 +31,7 @@ describe('Containerfile', () => {
     expect(env).toContain('KILN_APPLIANCE_PATH=/opt/kiln/prebuilt-appliance');
   });
 
-  it('copies only what .containerignore lets into the context (and .dockerignore is the same file)', () => {
+  it('copies only what .containerignore lets into the context (and .dockerignore says the same)', () => {
     const ignore = readFileSync(join(repo, '.containerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     expect(ignore[0]).toBe('*');
     const allowed = ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1));
@@ -44,7 +44,7 @@ describe('Containerfile', () => {
       expect(allowed, s).toContain(s.replace(/\/$/, ''));
       expect(existsSync(join(repo, s)), s).toBe(true);
     }
-    expect(readlinkSync(join(repo, '.dockerignore'))).toBe('.containerignore');
+    expect(readFileSync(join(repo, '.dockerignore'), 'utf8')).toBe(readFileSync(join(repo, '.containerignore'), 'utf8'));
   });
 
   it('installs every host package kiln needs, from scripts/host-packages', () => {
