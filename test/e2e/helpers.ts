@@ -65,3 +65,10 @@ export function printLogOnFailure(r: { exitCode?: number; all?: string }, logfil
   if (r.exitCode === 0) return;
   console.log(existsSync(logfile) ? readFileSync(logfile, 'utf8').slice(-8000) : (r.all ?? '').slice(-8000));
 }
+
+/** `kiln ARGS` as `user` (runuser; needs root) with exactly `env` added, or as ourselves when no user is given. */
+export async function kilnAs(user: string | undefined, args: string[], env: Record<string, string> = {}, timeout = 3_600_000) {
+  if (!user) return execa('node', [kilnBin, ...args], { reject: false, all: true, env, timeout });
+  const vars = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }).map(([k, v]) => `${k}=${v}`);
+  return execa('runuser', ['-u', user, '--', 'env', ...vars, process.execPath, kilnBin, ...args], { reject: false, all: true, timeout });
+}

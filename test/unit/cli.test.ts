@@ -52,7 +52,9 @@ describe('exit statuses', () => {
     ['boot with a bad --memsize', ['boot', '--memsize', 'abc', join(dir, 'blank.raw')], 2, /--memsize abc/],
     ['get-kernel of a missing image', ['get-kernel', join(dir, 'none.qcow2')], 2, /no such image/],
     ['shell with a bad --accel', ['shell', '--accel', 'hvf', '--', 'true'], 2, /--accel hvf: must be auto, kvm or tcg/],
-    ['appliance info with nothing built', ['appliance', 'info'], 1, /no appliance has been built/],
+    ['appliance info with nothing built', ['appliance', 'info'], 1, /no amd64 appliance has been built/],
+    ['appliance build for an architecture kiln cannot build', ['appliance', 'build', '--arch', 's390x'], 2, /--arch s390x: kiln cannot build an appliance for that architecture/],
+    ['boot of an architecture kiln cannot boot', ['boot', '--arch', 'mips', join(dir, 'blank.raw')], 2, /--arch mips: kiln cannot boot that architecture/],
     ['dib without elements', ['dib', '-o', 'x'], 2, /missing required argument/],
   ];
   for (const [what, args, code, message] of cases) {
