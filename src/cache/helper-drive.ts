@@ -3,13 +3,13 @@
 // qcow2 another QEMU is writing would read half-written metadata, and the host package cache
 // next to it is shared too.
 import { constants, existsSync } from 'node:fs';
-import { access, chmod, stat } from 'node:fs/promises';
+import { access, chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KilnError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isLocked, lockOwner, tryLock, waitLock, type HeldLock } from '../host/lock.js';
 import { run } from '../host/run.js';
-import { privateDir } from './layout.js';
+import { cacheLayout, privateDir } from './layout.js';
 
 /** The drive's virtual size: sparse, so it costs what the caches hold. */
 export const HELPER_BYTES = 256 * 1024 ** 3;
@@ -18,7 +18,8 @@ export const lockFileOf = (drive: string) => `${drive}.lock`;
 
 /** Lock `drive` for this build (waiting for another build to finish with it), creating it if missing. */
 export async function lockHelperDrive(drive: string, log: Logger): Promise<HeldLock> {
-  await privateDir(dirname(drive));
+  // the default drive lives in kiln's cache dir; a --drive elsewhere is in a directory of the user's
+  await (drive === cacheLayout().helperDrive ? privateDir(dirname(drive)) : mkdir(dirname(drive), { recursive: true }));
   const lockFile = lockFileOf(drive);
   let lock = await tryLock(lockFile);
   if (!lock) {
