@@ -157,6 +157,28 @@ describe('the transfer drive', () => {
     expect(await vm.putTree(src, '/tmp/after-failure')).toBeGreaterThan(100_000);
     expect((await vm.exec('wc -c < /tmp/after-failure/f')).stdout.trim()).toBe('100000');
   });
+
+  it('a host tar that starts late (a loaded host) still delivers the whole tree (issue 13)', async () => {
+    // the drive's file keeps its full size between transfers: a length read before the
+    // host's tar truncated it told the guest 256 GiB were there, and it unpacked zeros
+    // ("sent 262144 bytes, the guest read 131072"; a one-record stream even passed the
+    // count, with nothing unpacked). A tar that takes a second to start made it happen
+    // every time.
+    const bin = join(dir, 'slow-tar');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'tar'), `#!/bin/sh\nsleep 1\nexec ${execFileSync('sh', ['-c', 'command -v tar'], { encoding: 'utf8' }).trim()} "$@"\n`, { mode: 0o755 });
+    const src = join(dir, 'two-records');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), 'y'.repeat(200_000));
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      expect(await vm.putTree(src, '/tmp/late-tar')).toBe(262144);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect((await vm.exec('wc -c < /tmp/late-tar/f')).stdout.trim()).toBe('200000');
+  });
 });
 
 describe.skipIf(!isRoot)('a ~200 MB tree with owners and special files, host -> guest -> host', () => {
