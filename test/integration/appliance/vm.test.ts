@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppliance } from '../../../src/appliance/builder.js';
 import { createLogger } from '../../../src/log.js';
 import { ApplianceVm } from '../../../src/vm/appliance-vm.js';
+import { TransferError } from '../../../src/channel/errors.js';
+import { KilnError } from '../../../src/errors.js';
 import { alive, isRoot, qemuPids } from './helpers.js';
 
 const logger = createLogger({ write: () => {} });
@@ -142,7 +144,11 @@ describe('the transfer drive', () => {
     const src = join(dir, 'small-tree');
     mkdirSync(src);
     writeFileSync(join(src, 'f'), 'x'.repeat(100_000));
-    await expect(vm.putTree(src, '/etc/passwd/below-a-file')).rejects.toThrow(/unpacking into \/etc\/passwd\/below-a-file failed in the guest/);
+    const err = await vm.putTree(src, '/etc/passwd/below-a-file').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransferError);
+    expect(err).toBeInstanceOf(KilnError);
+    expect(err).toMatchObject({ name: 'TransferError', lane: 'transfer drive', sent: 131072 });
+    expect((err as Error).message).toMatch(/^transfer drive: copying .*small-tree into the appliance's \/etc\/passwd\/below-a-file: unpacking into \/etc\/passwd\/below-a-file failed in the guest \(exit 1\): mkdir: .*Not a directory/);
     expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
     expect(await vm.putTree(src, '/tmp/small-tree')).toBeGreaterThan(100_000);
     expect((await vm.exec('wc -c < /tmp/small-tree/f')).stdout.trim()).toBe('100000');
@@ -150,7 +156,7 @@ describe('the transfer drive', () => {
   });
 
   it('a put that fails on the host stops the guest\'s reader too, and the next put works', async () => {
-    await expect(vm.putTree(join(dir, 'no-such-dir'), '/tmp/never')).rejects.toThrow(/reading .*no-such-dir on the host failed/);
+    await expect(vm.putTree(join(dir, 'no-such-dir'), '/tmp/never')).rejects.toThrow(/^transfer drive: copying .*no-such-dir into the appliance's \/tmp\/never: the host's tar could not write the stream \(exit 2\): .*no-such-dir: Cannot open/);
     expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
     expect((await vm.exec('pgrep -x readdrive; ls /tmp/never | wc -l')).stdout.trim()).toBe('0');
     const src = join(dir, 'small-tree');
