@@ -7,6 +7,12 @@
 //   KILN_TRANSFER_STRESS=1000 flock /tmp/kiln-vm.lock npx vitest run test/integration/appliance/transfer-stress.test.ts
 // KILN_TRANSFER_SEED=N repeats a run's trees (contents are random each time); KILN_TRANSFER_LOAD=0
 // runs without the busy loops; KILN_TRANSFER_REPORT=FILE writes the counts as JSON.
+//
+// Busy loops alone rarely delay a process by more than a few milliseconds; what a loaded
+// machine does to kiln's host side (a tar that starts late, a reader that is slow to come)
+// is made sure of with a host `tar` that waits 0-600 ms before it runs (longer than the
+// guest takes to start its reader), for a quarter of the transfers (KILN_TRANSFER_LATE=
+// fraction). Issue 13's bug failed there within a few trees.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync, chmodSync, truncateSync } from 'node:fs';
@@ -20,6 +26,7 @@ import { ApplianceVm } from '../../../src/vm/appliance-vm.js';
 const TRANSFERS = Number(process.env.KILN_TRANSFER_STRESS ?? 24);
 const SEED = Number(process.env.KILN_TRANSFER_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const LOAD = Number(process.env.KILN_TRANSFER_LOAD ?? cpus().length);
+const LATE = Number(process.env.KILN_TRANSFER_LATE ?? 0.25);
 const RECORD = 128 * 1024; // the tar record size of both lanes (transfer.ts: -b 256)
 const MB = 1024 * 1024;
 
@@ -34,6 +41,9 @@ beforeAll(async () => {
   vm = await ApplianceVm.boot({ appliance, logger, accel: 'tcg' });
   // both cores busy, at the same priority as kiln and QEMU: a loaded CI runner
   for (let i = 0; i < LOAD; i++) busy.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  const tar = execFileSync('sh', ['-c', 'command -v tar'], { encoding: 'utf8' }).trim();
+  mkdirSync(join(dir, 'late-bin'));
+  writeFileSync(join(dir, 'late-bin', 'tar'), `#!/bin/sh\nsleep "$KILN_STRESS_TAR_DELAY"\nexec ${tar} "$@"\n`, { mode: 0o755 });
 });
 
 afterAll(async () => {
@@ -152,7 +162,8 @@ function firstDifference(a: string, b: string): string {
 describe(`the transfer lanes under load: ${TRANSFERS} random trees in and out`, () => {
   it(`moves every tree whole (seed ${SEED})`, { timeout: 600_000 + TRANSFERS * 10_000 }, async () => {
     const rnd = prng(SEED);
-    const counts = { transfers: 0, putMismatches: 0, getMismatches: 0, errors: 0, bytesPut: 0, bytesGot: 0 };
+    const counts = { transfers: 0, lateTar: 0, putMismatches: 0, getMismatches: 0, errors: 0, bytesPut: 0, bytesGot: 0 };
+    const path = process.env.PATH;
     const byKind: Record<string, number> = {};
     const problems: string[] = [];
     const t0 = performance.now();
@@ -166,6 +177,12 @@ describe(`the transfer lanes under load: ${TRANSFERS} random trees in and out`, 
       const guestDir = `/tmp/stress/${i}`;
       makeTree(src, kind, rnd);
       mkdirSync(back);
+      const late = rnd() < LATE;
+      if (late) {
+        counts.lateTar++;
+        process.env.PATH = `${join(dir, 'late-bin')}:${path}`;
+        process.env.KILN_STRESS_TAR_DELAY = (rnd() * 0.6).toFixed(3);
+      }
       try {
         const want = hostManifest(src);
         counts.bytesPut += await vm.putTree(src, guestDir);
@@ -173,18 +190,19 @@ describe(`the transfer lanes under load: ${TRANSFERS} random trees in and out`, 
         if (inGuest.exitCode !== 0) throw new Error(`manifest in the guest failed: ${inGuest.stderr}`);
         if (inGuest.stdout !== want) {
           counts.putMismatches++;
-          problems.push(`#${i} ${kind} put: ${firstDifference(want, inGuest.stdout)}`);
+          problems.push(`#${i} ${kind}${late ? ' (late tar)' : ''} put: ${firstDifference(want, inGuest.stdout)}`);
         }
         counts.bytesGot += await vm.getTree(guestDir, back);
         const got = hostManifest(back);
         if (got !== want) {
           counts.getMismatches++;
-          problems.push(`#${i} ${kind} get: ${firstDifference(want, got)}`);
+          problems.push(`#${i} ${kind}${late ? ' (late tar)' : ''} get: ${firstDifference(want, got)}`);
         }
       } catch (e) {
         counts.errors++;
-        problems.push(`#${i} ${kind}: ${(e as Error).name}: ${(e as Error).message}`);
+        problems.push(`#${i} ${kind}${late ? ' (late tar)' : ''}: ${(e as Error).name}: ${(e as Error).message}`);
       } finally {
+        process.env.PATH = path;
         counts.transfers++;
         rmSync(src, { recursive: true, force: true });
         rmSync(back, { recursive: true, force: true });
