@@ -1,13 +1,14 @@
-// The bulk lane: a raw virtio-serial port ("kiln.data") next to the SSH one. SSH tops out
-// near 8 MB/s under emulation; a raw port moves >100 MB/s. One transfer at a time; the SSH
+// The bulk lane out of the guest: a raw virtio-serial port ("kiln.data"). SSH tops out
+// near 8 MB/s under emulation; a raw port moves >100 MB/s. One transfer at a time; the execd
 // command on the other end reports how many bytes it moved, which the host checks.
 import { connect, type Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { DATA_PORT_LANE, LANE_FAULT_HINT, TransferError } from './errors.js';
+import { OneAtATime } from './one-at-a-time.js';
 
 export class DataPort {
   private socket: Socket | undefined;
-  private busy: Promise<unknown> = Promise.resolve();
+  private readonly queue = new OneAtATime();
   private sink: ((chunk: Buffer) => void) | undefined;
   private received = 0;
   private waiters: (() => void)[] = [];
@@ -37,32 +38,7 @@ export class DataPort {
 
   /** Run transfers one after another: the guest end is one exclusive character device. */
   exclusive<T>(body: () => Promise<T>): Promise<T> {
-    const next = this.busy.then(body, body);
-    this.busy = next.catch(() => {});
-    return next;
-  }
-
-  /** Send `source` to the guest while `guestSide` (the command reading the port) runs. */
-  async send<T>(source: Readable, guestSide: () => Promise<T>): Promise<{ result: T; bytes: number }> {
-    const sock = await this.open();
-    let bytes = 0;
-    source.on('data', (c: Buffer) => (bytes += c.length));
-    const piped = new Promise<void>((resolve, reject) => {
-      source.once('end', resolve);
-      source.once('error', reject);
-    });
-    source.pipe(sock, { end: false });
-    try {
-      const result = await guestSide();
-      await piped;
-      return { result, bytes };
-    } catch (e) {
-      // the guest stopped reading: bytes still queued would corrupt the next transfer
-      source.unpipe(sock);
-      source.destroy();
-      this.reset();
-      throw e;
-    }
+    return this.queue.run(body);
   }
 
   /**

@@ -7,6 +7,7 @@ import { open, stat, truncate } from 'node:fs/promises';
 import { ChannelError } from '../errors.js';
 import type { CommandRunner } from './command.js';
 import { TRANSFER_DRIVE_LANE } from './errors.js';
+import { OneAtATime } from './one-at-a-time.js';
 
 export const TRANSFER_DRIVE_SERIAL = 'kiln-xfer';
 /** Virtual size: sparse, so it costs only what a transfer writes, and is freed after it. */
@@ -24,9 +25,13 @@ export class TransferDriveError extends ChannelError {
 
 export class TransferDrive {
   private device: string | undefined;
-  private busy: Promise<unknown> = Promise.resolve();
+  private readonly queue = new OneAtATime();
 
-  constructor(readonly file: string, readonly size = TRANSFER_DRIVE_BYTES) {}
+  /**
+   * `findScript`: guest shell that prints the block device with a given serial (the
+   * appliance's one way of finding its drives: src/guest/drives.ts).
+   */
+  constructor(readonly file: string, private readonly findScript: (serial: string) => string, readonly size = TRANSFER_DRIVE_BYTES) {}
 
   /**
    * The empty sparse file QEMU attaches. QEMU sizes the device from the file when it opens
@@ -40,15 +45,13 @@ export class TransferDrive {
 
   /** One transfer at a time: the drive holds one stream. */
   exclusive<T>(body: () => Promise<T>): Promise<T> {
-    const next = this.busy.then(body, body);
-    this.busy = next.catch(() => {});
-    return next;
+    return this.queue.run(body);
   }
 
   /** The guest's block device of the drive, found by its serial once. */
   async guestDevice(ch: CommandRunner): Promise<string> {
     if (this.device) return this.device;
-    const r = await ch.exec(`for d in /sys/block/vd*; do [ "$(cat $d/serial 2>/dev/null)" = ${TRANSFER_DRIVE_SERIAL} ] && echo /dev/\${d##*/}; done`);
+    const r = await ch.exec(this.findScript(TRANSFER_DRIVE_SERIAL));
     const dev = r.stdout.trim();
     if (!/^\/dev\/vd[a-z]+$/.test(dev)) {
       throw new TransferDriveError('finding the drive in the guest', `the guest has no block device with serial ${TRANSFER_DRIVE_SERIAL}: ${r.stderr.trim() || 'not found'}`, {

@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { PassThrough, type Writable } from 'node:stream';
 import type { CommandRunner, ExecResult } from './command.js';
 import type { DataPort } from './dataport.js';
-import { DATA_PORT_LANE, EXEC_LANE, LANE_FAULT_HINT, TRANSFER_DRIVE_LANE, TransferError } from './errors.js';
+import { DATA_PORT_LANE, LANE_FAULT_HINT, TRANSFER_DRIVE_LANE, TransferError } from './errors.js';
 import type { TransferDrive } from './transfer-drive.js';
 import { quote } from '../quote.js';
 
@@ -148,19 +148,6 @@ export async function getTree(ch: CommandRunner, port: DataPort, guestDir: strin
     });
   }
   return bytes;
-}
-
-/** Small files go over SSH itself. */
-export async function putFile(ch: CommandRunner, data: string | Buffer, guestPath: string, mode = 0o644): Promise<void> {
-  const r = await ch.exec(`cat > ${quote(guestPath)} && chmod ${mode.toString(8)} ${quote(guestPath)}`, { stdin: data });
-  if (r.exitCode !== 0) throw guestFailure(EXEC_LANE, `writing the appliance's ${guestPath}`, `writing ${guestPath}`, r, { sent: Buffer.byteLength(data) });
-}
-
-export async function getFile(ch: CommandRunner, guestPath: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const r = await ch.exec(`cat ${quote(guestPath)}`, { onStdout: (c) => chunks.push(c), collect: false });
-  if (r.exitCode !== 0) throw guestFailure(EXEC_LANE, `reading the appliance's ${guestPath}`, `reading ${guestPath}`, r);
-  return Buffer.concat(chunks);
 }
 
 function collect(stream: NodeJS.ReadableStream | null): () => string {

@@ -25,6 +25,7 @@ import { defaultQemu, qemuVersion } from './qemu-binary.js';
 import { QBOOT, renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
 import { stripTerminalCodes } from './console.js';
+import { devBySerial } from '../guest/drives.js';
 import { onInterrupt } from '../signals.js';
 
 export type VmState = 'configured' | 'booting' | 'ready' | 'stopping' | 'stopped';
@@ -124,7 +125,7 @@ export class ApplianceVm {
     await writeFile(f('authorized_keys'), this.keys.clientPublic, { mode: 0o600 });
     const config = { KILN_NETWORK: this.opts.network ? '1' : '0', ...this.opts.guestConfig };
     await writeFile(f('config'), Object.entries(config).map(([k, v]) => `${k}=${quote(v)}\n`).join(''), { mode: 0o600 });
-    const xfer = new TransferDrive(f('transfer.raw'));
+    const xfer = new TransferDrive(f('transfer.raw'), (serial) => `${devBySerial}dev_by_serial ${serial}`);
     await xfer.create();
     const arch = applianceArch(a);
     const cfg: VmConfig = {
