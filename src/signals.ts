@@ -1,12 +1,13 @@
 // SIGINT/SIGTERM/SIGHUP end kiln in order: every registered teardown runs (VMs and host programs are
-// killed first, then temp dirs and locks go), then kiln exits as the signal would have. `on`,
+// killed first, then temp dirs go, then the locks, their holders gone too), then kiln exits as
+// the signal would have. `on`,
 // not `once`: execa's signal-exit re-raises the signal as soon as it is the only listener
 // left, which would kill kiln before the teardown ran. A second signal while tearing down
 // is ignored; the VM watchdog still covers a SIGKILL.
 type Teardown = () => Promise<unknown> | unknown;
 
-const first = new Set<Teardown>();
-const then = new Set<Teardown>();
+type Stage = 'vm' | 'files' | 'locks';
+const stages: Record<Stage, Set<Teardown>> = { vm: new Set(), files: new Set(), locks: new Set() };
 let hooked = false;
 let stoppedBy: { signal: string; code: number } | undefined;
 
@@ -20,9 +21,10 @@ export function interruption(): { signal: string; code: number } | undefined {
 
 /**
  * Run `fn` if kiln is interrupted. `stage` 'vm' runs before 'files' (a temp dir must
- * outlive the QEMU using it). Returns the function that unregisters it.
+ * outlive the QEMU using it), 'locks' last (a lock guards what the others tear down).
+ * Returns the function that unregisters it.
  */
-export function onInterrupt(fn: Teardown, stage: 'vm' | 'files' = 'files'): () => void {
+export function onInterrupt(fn: Teardown, stage: Stage = 'files'): () => void {
   hook();
   return alsoOnInterrupt(fn, stage);
 }
@@ -32,10 +34,9 @@ export function onInterrupt(fn: Teardown, stage: 'vm' | 'files' = 'files'): () =
  * something that needs an orderly end (a build, a VM, a scratch dir) already did. Merely
  * running a host program must not change how a process (a test worker, say) dies.
  */
-export function alsoOnInterrupt(fn: Teardown, stage: 'vm' | 'files' = 'files'): () => void {
-  const set = stage === 'vm' ? first : then;
-  set.add(fn);
-  return () => set.delete(fn);
+export function alsoOnInterrupt(fn: Teardown, stage: Stage = 'files'): () => void {
+  stages[stage].add(fn);
+  return () => stages[stage].delete(fn);
 }
 
 function hook(): void {
@@ -49,10 +50,11 @@ function hook(): void {
       stopping = true;
       stoppedBy = { signal: sig, code: codes[sig]! };
       // taken now: a build unwinding from its killed VM unregisters its own teardown
-      const [vms, files] = [[...first], [...then]];
+      const [vms, files, locks] = [[...stages.vm], [...stages.files], [...stages.locks]];
       const run = (fns: Teardown[]) => Promise.allSettled(fns.map(async (f) => f()));
       void run(vms)
         .then(() => run(files))
+        .then(() => run(locks))
         .then(() => process.exit(codes[sig]));
     });
   }

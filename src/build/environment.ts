@@ -56,19 +56,20 @@ export function renderDibEnvironment(user: Readonly<Record<string, string>>, quo
 }
 
 /**
- * What the elements' environment.d files settle `name` to, given only the user's variables:
- * sourced on the host in a clean bash, as extra-data.d sees them. The host package step asks
- * this for DIB_RELEASE, so the local repository is made for the release the elements will ask
- * for (DIB's debian-minimal: stable) rather than one kiln picks. Empty: not set.
+ * What the elements' environment.d files settle `name` to, before kiln adds anything: sourced
+ * on the host in a clean bash with `env`, what extra-data.d sees (DIB's block-device
+ * environment.d, for one, stops without ARCH). The host package step asks this for DIB_RELEASE,
+ * so the local repository is made for the release the elements will ask for (DIB's
+ * debian-minimal: stable) rather than one kiln picks. Empty: not set.
  */
-export async function elementVariable(prepared: PreparedElements, user: Readonly<Record<string, string>>, name: string, work: string): Promise<string | undefined> {
+export async function elementVariable(prepared: PreparedElements, env: Readonly<Record<string, string>>, name: string, work: string): Promise<string | undefined> {
   const files = prepared.scripts.environment.map((s) => join(prepared.staged.hooksPath, s.hook));
   const script = `${files.map((f) => `source ${quote(f)} >/dev/null 2>&1`).join('\n')}\nprintf '%s' "\${${name}:-}"\n`;
   try {
-    const r = await run('bash', ['-c', script], { what: `read ${name} from the elements' environment.d`, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: work, ...user }, extendEnv: false, cwd: work, stdin: 'ignore' });
+    const r = await run('bash', ['-c', script], { what: `read ${name} from the elements' environment.d`, env: { ...env }, extendEnv: false, cwd: work, stdin: 'ignore' });
     return r.stdout || undefined;
   } catch {
     // an environment.d that does not source outside the build: the user's value, else the default
-    return user[name];
+    return env[name];
   }
 }

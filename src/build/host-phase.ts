@@ -24,16 +24,26 @@ export async function runExtraData(ctx: BuildContext, prepared: PreparedElements
   // DIB runs root.d first, so extra-data.d finds a tree with /tmp (package-installs-squash writes there)
   await mkdir(join(target, 'tmp'));
   await chmod(join(target, 'tmp'), 0o1777);
+  const env = await extraDataEnvironment(ctx, prepared, settings, blockDevice, lib);
+  const timings = await runHostPhase(
+    { phase: phaseTable['extra-data'], scripts, environment: prepared.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact },
+    prepared.staged.hooksPath,
+    ctx.work,
+  );
+  ctx.clock.scripts.push(...timings);
+}
+
+/** What extra-data.d runs with on the host (and what the elements' environment.d is sourced in before the build asks it anything). */
+export async function extraDataEnvironment(ctx: BuildContext, prepared: PreparedElements, settings: DibSettings, blockDevice: Readonly<Record<string, string>>, lib: string): Promise<Record<string, string>> {
   const shim = join(ctx.work, 'host-bin');
   await mkdir(shim, { recursive: true });
   // elements call sudo to write into TARGET_ROOT as DIB ran as root; here the tree is the user's
   await writeFile(join(shim, 'sudo'), SUDO_SHIM, { mode: 0o755 });
-  const python = await pythonFor(prepared, settings.user);
   const env = hostEnvironment(
     settings,
     {
       hooks: prepared.staged.hooksPath,
-      targetRoot: target,
+      targetRoot: extraTarget(ctx.work),
       buildDir: ctx.work,
       lib,
       imageCache: await privateDir(ctx.cache.imageCache),
@@ -42,13 +52,7 @@ export async function runExtraData(ctx: BuildContext, prepared: PreparedElements
     },
     blockDevice,
   );
-  Object.assign(env, python);
-  const timings = await runHostPhase(
-    { phase: phaseTable['extra-data'], scripts, environment: prepared.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact },
-    prepared.staged.hooksPath,
-    ctx.work,
-  );
-  ctx.clock.scripts.push(...timings);
+  return { ...env, ...(await pythonFor(prepared, settings.user)) };
 }
 
 /**

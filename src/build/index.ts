@@ -26,7 +26,7 @@ import { checkTargetSize, makeBuildDrives } from './drives.js';
 import { imageSizeBeforeBuild } from './filesystems.js';
 import { buildSettings, elementVariable, previewBlockDevice } from './environment.js';
 import { runGuestSteps, type GuestRun } from './guest.js';
-import { runExtraData } from './host-phase.js';
+import { extraDataEnvironment, runExtraData } from './host-phase.js';
 import { writeOutputs } from './outputs.js';
 import { preflight } from './preflight.js';
 import { planImage, prepareElements, type PreparedElements } from './prepare.js';
@@ -75,15 +75,15 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   let ok = false;
   try {
     const prepared = await clock.timed('resolve elements', () => prepareElements(o, log, ctx.work, user));
-    const distro = await distroFor(ctx, prepared, user);
-    if (distro) await preflight(o, distro.tools);
-    const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log, arch: o.arch }));
-    const repo = distro ? await clock.timed('packages (host)', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log })) : undefined;
-    const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
     // labels, fs type and mount points are known before the size: DIB exports them to every phase;
     // with --size the layout is checked against it now, not after the tree is built
     const blockDevice = previewBlockDevice(planImage(o, prepared.blockConfig, ctx.seed, imageSizeBeforeBuild(o, prepared) ?? 8 * 1024 ** 3, user));
     const lib = o.dibLib ?? join(packageRoot, 'dib-lib');
+    const distro = await distroFor(ctx, prepared, user, await extraDataEnvironment(ctx, prepared, buildSettings({ o, base: ctx.base, prepared, user, kiln: {} }), blockDevice, lib));
+    if (distro) await preflight(o, distro.tools);
+    const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log, arch: o.arch }));
+    const repo = distro ? await clock.timed('packages (host)', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log })) : undefined;
+    const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
     await clock.timed('extra-data.d (host)', () => runExtraData(ctx, prepared, settings, blockDevice, lib));
     // from here on the build uses the helper drive: one build at a time per drive
     const helperDrive = o.drive ?? ctx.cache.helperDrive;
@@ -127,7 +127,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     }
     throw e;
   } finally {
-    helper?.release();
+    await helper?.release();
     if (ok || o.deleteOnFailure) await work.remove();
     if (!ok) await removeMadeDirs(out.made);
   }
@@ -143,10 +143,10 @@ function warnUnsetEnvvars(o: BuildOptions, log: Logger): void {
 }
 
 /** The distribution the elements build, if kiln knows it (Debian today): the host package step and its variables. */
-async function distroFor(ctx: BuildContext, prepared: PreparedElements, user: Readonly<Record<string, string>>): Promise<DistroBuild | undefined> {
+async function distroFor(ctx: BuildContext, prepared: PreparedElements, user: Readonly<Record<string, string>>, elementEnv: Readonly<Record<string, string>>): Promise<DistroBuild | undefined> {
   const { o } = ctx;
   if (!prepared.resolution.elements.some((e) => e.name === 'debian-minimal')) return undefined;
-  const elementRelease = user.DIB_RELEASE ? undefined : await elementVariable(prepared, user, 'DIB_RELEASE', ctx.work);
+  const elementRelease = user.DIB_RELEASE ? undefined : await elementVariable(prepared, elementEnv, 'DIB_RELEASE', ctx.work);
   return debianBuild({ elements: prepared.resolution.elements, user, elementRelease, arch: o.arch, offline: o.offline, extraPackages: o.extraPackages });
 }
 

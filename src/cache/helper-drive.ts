@@ -33,7 +33,7 @@ export async function lockHelperDrive(drive: string, log: Logger): Promise<HeldL
       await run('qemu-img', ['create', '-q', '-f', 'qcow2', drive, String(HELPER_BYTES)], { what: `create the helper drive ${drive}` });
       await chmod(drive, 0o600);
     } catch (e) {
-      lock.release();
+      await lock.release();
       throw e;
     }
   }

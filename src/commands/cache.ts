@@ -34,7 +34,7 @@ export function register(program: Command, status: ExitStatus): void {
           for (const k of HOST_CACHES) await rm(c[k], { recursive: true, force: true });
           if (o.all) await rm(c.appliances, { recursive: true, force: true });
         } finally {
-          lock.release();
+          await lock.release();
         }
         process.stdout.write(`cleared ${o.all ? c.root : `${c.helperDrive} and the host caches`}\n`);
       }),

@@ -8,11 +8,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { KilnError, MissingToolError } from '../errors.js';
+import { alsoOnInterrupt } from '../signals.js';
 
 export interface HeldLock {
-  /** Give the lock back; safe to call twice. */
-  release(): void;
+  /** Give the lock back; resolves when its holder is gone (at most a few seconds). Safe to call twice. */
+  release(): Promise<void>;
 }
+
+/** How long a release waits for the holder to exit: it only has to read a line. */
+const HOLDER_EXIT_MS = 3000;
 
 /** flock's exit status when the lock is taken (its --conflict-exit-code). */
 const BUSY = 75;
@@ -34,9 +38,13 @@ export async function waitLock(path: string): Promise<HeldLock> {
 
 /**
  * The lock holder: says it holds the lock, then waits for kiln's word. "release" ends it
- * quietly; end of input without it means kiln died: the directory it stood for goes first.
+ * quietly; end of input without it means kiln died: the directory it stood for goes first,
+ * tried again for a few seconds while a dying child of kiln's (apt's download methods, say)
+ * may still write into it.
  */
-const HOLDER = 'echo locked; IFS= read -r word; [ "$word" = release ] || [ -z "$1" ] || rm -rf -- "$1"';
+const HOLDER =
+  'echo locked; IFS= read -r word; [ "$word" = release ] || [ -z "$1" ] && exit 0; ' +
+  'for i in 1 2 3 4 5 6 7 8 9 10; do rm -rf -- "$1" 2>/dev/null; [ -e "$1" ] || exit 0; sleep 0.5; done';
 
 async function takeLock(path: string, wait: boolean, opts: LockOptions = {}): Promise<HeldLock | undefined> {
   const mode = wait ? [] : ['--nonblock', '--conflict-exit-code', String(BUSY)];
@@ -69,14 +77,25 @@ async function takeLock(path: string, wait: boolean, opts: LockOptions = {}): Pr
   } catch {
     // the lock is what counts; the pid is only for messages
   }
-  let held = true;
-  return {
-    release: () => {
-      if (!held) return;
-      held = false;
+  const gone = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+  });
+  let released: Promise<void> | undefined;
+  // interrupted: the lock goes after what it guards, and kiln exits after its holder
+  const unregister = alsoOnInterrupt(() => release(), 'locks');
+  const release = (): Promise<void> => {
+    released ??= (() => {
+      unregister();
+      // kept alive until the holder has read its word and gone (an awaited release must not end node early)
+      child.ref();
       child.stdin.end('release\n');
-    },
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([gone, new Promise<void>((r) => (timer = setTimeout(r, HOLDER_EXIT_MS)))]).finally(() => clearTimeout(timer));
+    })();
+    return released;
   };
+  return { release };
 }
 
 /** Whether somebody holds the lock on `path` now (a missing file is not locked). */

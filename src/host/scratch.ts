@@ -65,10 +65,10 @@ export async function makeScratchDir(parent: string, prefix: string): Promise<Sc
     unhookIfIdle();
     throw e;
   }
-  const done = () => {
-    lock?.release();
+  const done = async () => {
     live.delete(path);
     unhookIfIdle();
+    await lock?.release();
   };
   return {
     path,
@@ -76,12 +76,12 @@ export async function makeScratchDir(parent: string, prefix: string): Promise<Sc
     remove: async () => {
       if (!live.has(path)) return;
       await rm(path, { recursive: true, force: true });
-      done();
+      await done();
     },
     keep: async () => {
       if (!live.has(path)) return;
       await writeFile(join(path, KEPT), `${process.pid}\n`).catch(() => {});
-      done();
+      await done();
     },
   };
 }
