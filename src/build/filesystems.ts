@@ -47,19 +47,17 @@ export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
   const imageBytes = imageSizeFor(o, treeKiB, rootType, efi);
   const plan = planImage(o, g.prepared.blockConfig, g.ctx.seed, imageBytes, g.settings.user);
   log.info(`image size ${(imageBytes / 1024 ** 3).toFixed(2)} GiB for a ${(treeKiB / 1024).toFixed(0)} MiB tree`);
-  return g.ctx.clock.timed('make filesystems', async () => {
-    await g.vm.script('moving the tree aside', moveTreeAside());
-    const device = (await g.vm.script('attaching the target disk', attachTarget(SERIALS.target, imageBytes, plan.disk.sectorSize))).trim();
-    const devices = { device };
-    await g.vm.script('partitioning the target disk', renderPartitionScript(plan, { ...devices, waitForPartitions: true }));
-    if (plan.lvm) await g.vm.script('creating the LVM volumes', renderLvmCreateScript(plan, devices));
-    await g.vm.script('making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch }));
-    await g.vm.script('mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
-    await g.vm.script('copying the tree into the image', copyTreeIntoImage());
-    await g.vm.script('writing /etc/fstab', renderWriteFstabScript(plan, { mountPath: p.mountPath }));
-    g.blockDevice = { ...blockDeviceEnv(plan, devices), DIB_IMAGE_SIZE: String(Math.ceil(imageBytes / 1024)) };
-    return { plan, device, imageBytes };
-  });
+  await g.vm.script('moving the tree aside', moveTreeAside());
+  const device = (await g.vm.script('attaching the target disk', attachTarget(SERIALS.target, imageBytes, plan.disk.sectorSize))).trim();
+  const devices = { device };
+  await g.vm.script('partitioning the target disk', renderPartitionScript(plan, { ...devices, waitForPartitions: true }));
+  if (plan.lvm) await g.vm.script('creating the LVM volumes', renderLvmCreateScript(plan, devices));
+  await g.vm.script('making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch }));
+  await g.vm.script('mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
+  await g.vm.script('copying the tree into the image', copyTreeIntoImage());
+  await g.vm.script('writing /etc/fstab', renderWriteFstabScript(plan, { mountPath: p.mountPath }));
+  g.blockDevice = { ...blockDeviceEnv(plan, devices), DIB_IMAGE_SIZE: String(Math.ceil(imageBytes / 1024)) };
+  return { plan, device, imageBytes };
 }
 
 /** Let go of the image: its filesystems, the one-pass tree, the loop devices; everything on disk. */

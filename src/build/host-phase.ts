@@ -43,12 +43,11 @@ export async function runExtraData(ctx: BuildContext, prepared: PreparedElements
     blockDevice,
   );
   Object.assign(env, python);
-  const timings = await runHostPhase(
-    { phase: phaseTable['extra-data'], scripts, environment: prepared.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact },
+  await runHostPhase(
+    { phase: phaseTable['extra-data'], scripts, environment: prepared.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact, record: (t) => ctx.clock.scripts.push(t) },
     prepared.staged.hooksPath,
     ctx.work,
   );
-  ctx.clock.scripts.push(...timings);
 }
 
 /**
