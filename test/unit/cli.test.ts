@@ -54,6 +54,8 @@ describe('exit statuses', () => {
     ['shell with a bad --accel', ['shell', '--accel', 'hvf', '--', 'true'], 2, /--accel hvf: must be auto, kvm or tcg/],
     ['appliance info with nothing built', ['appliance', 'info'], 1, /no appliance has been built/],
     ['dib without elements', ['dib', '-o', 'x'], 2, /missing required argument/],
+    ['completion for bash', ['completion', 'bash'], 0, /^$/],
+    ['completion for a shell kiln has none for', ['completion', 'fish'], 2, /kiln has completion for bash and zsh/],
   ];
   for (const [what, args, code, message] of cases) {
     it(`${what}: ${code}`, async () => {
