@@ -20,6 +20,8 @@ export class LiveSink implements Sink {
   private pending: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly onResize = () => this.draw();
+  /** kiln ends without a close (a signal's process.exit): the last frame stays, the cursor comes back. */
+  private readonly onExit = () => this.update.done();
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
@@ -30,6 +32,7 @@ export class LiveSink implements Sink {
     this.update = createLogUpdate(stream);
     this.ticker = setInterval(() => this.draw(), TICK_MS).unref();
     stream.on('resize', this.onResize);
+    process.once('exit', this.onExit);
   }
 
   emit(e: Event): void {
@@ -69,6 +72,7 @@ export class LiveSink implements Sink {
     clearInterval(this.ticker);
     clearTimeout(this.pending);
     this.stream.off('resize', this.onResize);
+    process.off('exit', this.onExit);
     this.update.clear();
     this.update.done();
   }
