@@ -7,7 +7,7 @@ import { applianceForRecipe } from '../appliance/store.js';
 import { loadRecipe } from '../appliance/recipe.js';
 import { cacheLayout } from '../cache/layout.js';
 import { freeBytes } from '../host/free-space.js';
-import { hostPackages, installCommand, missingHostPackages, readHostFamily, type HostPackage } from '../host/host-packages.js';
+import { hostPackages, installCommand, missingHostPackages, readHostFamily, type HostFamily, type HostPackage } from '../host/host-packages.js';
 import { kilnVersion } from '../paths.js';
 import { kvmUsable, VerdictStore, verdictKey } from '../vm/accel.js';
 import { qemuVersion } from '../vm/qemu-binary.js';
@@ -28,25 +28,33 @@ export function renderDoctor(checks: readonly Check[]): string {
   return checks.map((c) => [`${mark(c)} ${c.text}`, ...(c.detail ?? []).map((d) => `    ${d}`)].join('\n')).join('\n') + '\n';
 }
 
-/** The host tools check: what is missing, what for, and the install command (both when the host is neither family). */
-export function toolsCheck(missing: readonly HostPackage[], total: number, family: 'debian' | 'fedora' | 'unknown', asRoot: boolean): Check {
-  if (missing.length === 0) return { ok: true, text: `host tools: all ${total} packages kiln uses are installed` };
+/**
+ * The host tools check: what is missing, what for, and the install command (both when the host
+ * is neither family). Missing optional packages (arm64 images) are a warning of their own.
+ */
+export function toolsChecks(missing: readonly HostPackage[], total: number, family: HostFamily, asRoot: boolean): Check[] {
+  const required = missing.filter((p) => !p.optional);
+  const optional = missing.filter((p) => p.optional);
+  const out: Check[] = [];
+  if (required.length === 0) out.push({ ok: true, text: `host tools: all ${total - optional.length} packages every build needs are installed` });
+  else out.push({ ok: false, text: `host tools: ${required.length} package${required.length === 1 ? '' : 's'} missing`, detail: missingDetail(required, family, asRoot) });
+  if (optional.length) out.push({ ok: 'warn', text: `host tools for some builds only: ${optional.length} not installed`, detail: missingDetail(optional, family, asRoot) });
+  return out;
+}
+
+function missingDetail(missing: readonly HostPackage[], family: HostFamily, asRoot: boolean): string[] {
   const commands =
     family === 'unknown'
       ? [`Debian/Ubuntu: ${installCommand('debian', missing, asRoot)}`, `Fedora:        ${installCommand('fedora', missing, asRoot)}`]
       : [installCommand(family, missing, asRoot)];
-  return {
-    ok: false,
-    text: `host tools: ${missing.length} package${missing.length === 1 ? '' : 's'} missing`,
-    detail: [...missing.map((p) => `${p.provides.map((a) => a.join(' and ')).join(' or ')} (${family === 'fedora' ? p.fedora : p.debian}): ${p.purpose}`), 'install with:', ...commands.map((c) => `  ${c}`)],
-  };
+  return [...missing.map((p) => `${p.provides.map((a) => a.join(' and ')).join(' or ')} (${family === 'fedora' ? p.fedora : p.debian}): ${p.purpose}`), 'install with:', ...commands.map((c) => `  ${c}`)];
 }
 
 async function checks(): Promise<Check[]> {
   const list = await hostPackages();
   const missing = await missingHostPackages(list);
   const family = await readHostFamily();
-  const out: Check[] = [toolsCheck(missing, list.length, family, process.getuid?.() === 0)];
+  const out: Check[] = toolsChecks(missing, list.length, family, process.getuid?.() === 0);
   out.push(await kvmCheck());
   const recipe = await loadRecipe();
   const appliance = await applianceForRecipe(recipe.recipeHash);

@@ -14,20 +14,24 @@ export interface HostPackage {
   provides: string[][];
   /** What kiln needs it for. */
   purpose: string;
+  /** Only some builds need it (arm64 images): its lack is a warning, not a failure. */
+  optional: boolean;
 }
 
 export const HOST_PACKAGES_FILE = join(packageRoot, 'scripts/host-packages');
 
-/** Parse the list: `debian  a,b|c  fedora  # purpose` per line; comments and blank lines skipped. */
+/** Parse the list: `debian  a,b|c  fedora  [optional]  # purpose` per line; comments and blank lines skipped. */
 export function parseHostPackages(text: string): HostPackage[] {
   return text
     .split('\n')
     .filter((l) => l.trim() && !l.trimStart().startsWith('#'))
     .map((l) => {
       const hash = l.indexOf('#');
-      const [debian, provides, fedora] = (hash >= 0 ? l.slice(0, hash) : l).trim().split(/\s+/);
-      if (!debian || !provides || !fedora) throw new Error(`scripts/host-packages: want "debian-package what-it-provides fedora-package", got: ${l}`);
-      return { debian, fedora, provides: provides.split('|').map((alt) => alt.split(',')), purpose: hash >= 0 ? l.slice(hash + 1).trim() : '' };
+      const [debian, provides, fedora, flag, ...rest] = (hash >= 0 ? l.slice(0, hash) : l).trim().split(/\s+/);
+      if (!debian || !provides || !fedora || (flag !== undefined && flag !== 'optional') || rest.length) {
+        throw new Error(`scripts/host-packages: want "debian-package what-it-provides fedora-package [optional]", got: ${l}`);
+      }
+      return { debian, fedora, provides: provides.split('|').map((alt) => alt.split(',')), purpose: hash >= 0 ? l.slice(hash + 1).trim() : '', optional: flag === 'optional' };
     });
 }
 

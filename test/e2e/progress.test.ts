@@ -122,6 +122,7 @@ describe('kiln, installed from its npm package by a user who is not root', () =>
     const r = await asUser('kiln', ['doctor'], { cwd: home });
     expect(r.exitCode, r.stdout).toBe(0);
     expect(r.stdout).toContain('✓ host tools: all');
+    expect(r.stdout).not.toContain('✗');
     expect(r.stdout).toMatch(/cache: \S+, [\d.]+ GB free/);
   });
 

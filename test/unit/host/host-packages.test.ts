@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderDoctor, toolsCheck } from '../../../src/commands/doctor.js';
+import { renderDoctor, toolsChecks } from '../../../src/commands/doctor.js';
 import { hostFamily, hostPackages, HOST_PACKAGES_FILE, installCommand, missingHostPackages, parseHostPackages } from '../../../src/host/host-packages.js';
 import { packageRoot } from '../../../src/paths.js';
 
@@ -50,10 +50,28 @@ describe('the install command', () => {
   });
 
   it('kiln doctor names what is missing, what for, and the one command (both on another host)', () => {
-    expect(renderDoctor([toolsCheck(list.slice(0, 1), 13, 'debian', false)])).toBe(
+    expect(renderDoctor(toolsChecks(list.slice(0, 1), 13, 'debian', false))).toBe(
       ['✗ host tools: 1 package missing', '    qemu-img (qemu-utils): x', '    install with:', '      sudo apt-get install --no-install-recommends qemu-utils', ''].join('\n'),
     );
-    expect(renderDoctor([toolsCheck(list.slice(0, 1), 13, 'unknown', true)])).toContain('Fedora:        dnf install qemu-img');
-    expect(renderDoctor([toolsCheck([], 13, 'fedora', true), { ok: 'warn', text: 'KVM: no' }])).toBe('✓ host tools: all 13 packages kiln uses are installed\n! KVM: no\n');
+    expect(renderDoctor(toolsChecks(list.slice(0, 1), 13, 'unknown', true))).toContain('Fedora:        dnf install qemu-img');
+    expect(renderDoctor([...toolsChecks([], 13, 'fedora', true), { ok: 'warn', text: 'KVM: no' }])).toBe('✓ host tools: all 13 packages every build needs are installed\n! KVM: no\n');
+  });
+
+  it('an optional package missing is a warning with its own install line, not a failure', () => {
+    const arm = parseHostPackages('qemu-system-arm qemu-system-aarch64 qemu-system-aarch64-core optional # arm64 images');
+    expect(arm[0]!.optional).toBe(true);
+    const checks = toolsChecks(arm, 15, 'fedora', true);
+    expect(checks.map((c) => c.ok)).toEqual([true, 'warn']);
+    expect(renderDoctor(checks)).toBe(
+      [
+        '✓ host tools: all 14 packages every build needs are installed',
+        '! host tools for some builds only: 1 not installed',
+        '    qemu-system-aarch64 (qemu-system-aarch64-core): arm64 images',
+        '    install with:',
+        '      dnf install qemu-system-aarch64-core',
+        '',
+      ].join('\n'),
+    );
+    expect(() => parseHostPackages('a b c sometimes # x')).toThrow(/optional/);
   });
 });
