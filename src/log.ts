@@ -40,8 +40,8 @@ export type ResultEvent = { type: 'result'; exitCode: number };
 export type ErrorEvent = {
   type: 'error';
   exitCode: number;
-  /** usage (bad command line), failed (the build or command failed), internal (a bug in kiln). */
-  kind: 'usage' | 'failed' | 'internal';
+  /** usage (bad command line), failed (the build or command failed), internal (a bug in kiln), interrupted (a signal). */
+  kind: 'usage' | 'failed' | 'internal' | 'interrupted';
   /** The error's class: PhaseScriptError, UsageError, ApplianceError... */
   error: string;
   message: string;

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { buildAppliance } from '../appliance/builder.js';
 import { cacheLayout } from '../cache/layout.js';
-import { lockHelperDrive } from '../cache/helper-drive.js';
+import { checkDrivePath, checkHelperDrive, helperDriveError, lockHelperDrive } from '../cache/helper-drive.js';
 import { debianBuild } from '../distro/debian.js';
 import type { DistroBuild } from '../distro/types.js';
 import { redactor, userEnvironment } from '../env/envvar.js';
@@ -14,15 +14,18 @@ import { releaseDrives } from '../guest/drives.js';
 import type { HeldLock } from '../host/lock.js';
 import { freeBytes, HostDiskFullError, LOW_SPACE_BYTES, watchFreeSpace } from '../host/free-space.js';
 import { makeScratchDir, removeDeadScratchDirs } from '../host/scratch.js';
+import { checkTmpdir } from '../host/tmpdir.js';
 import type { Logger } from '../log.js';
 import type { BuildOptions } from '../options.js';
 import { packageRoot } from '../paths.js';
+import { requireKvm } from '../vm/accel.js';
 import { ApplianceVm } from '../vm/appliance-vm.js';
 import { StepClock, type StepTiming } from './clock.js';
 import type { BuildContext } from './context.js';
-import { makeBuildDrives } from './drives.js';
+import { checkTargetSize, makeBuildDrives } from './drives.js';
+import { imageSizeBeforeBuild } from './filesystems.js';
 import { buildSettings, elementVariable, previewBlockDevice } from './environment.js';
-import { GUEST_STEP_NAMES, helperDriveError, runGuestSteps, type GuestRun } from './guest.js';
+import { GUEST_STEP_NAMES, runGuestSteps, type GuestRun } from './guest.js';
 import { runExtraData } from './host-phase.js';
 import { writeOutputs } from './outputs.js';
 import { preflight } from './preflight.js';
@@ -48,8 +51,17 @@ export const BUILD_STEPS: readonly string[] = ['resolve elements', 'appliance', 
 const WORK_PREFIX = '.kiln-build-';
 
 export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> {
+  await checkTmpdir();
+  await requireKvm(o.accel);
+  if (o.drive) await checkDrivePath(o.drive);
   await preflight(o);
+  await checkHelperDrive(o.drive ?? cacheLayout().helperDrive);
+  warnUnsetEnvvars(o, log);
   const out = await prepareOutputDir(o);
+  await checkTargetSize(out.dir, o).catch(async (e: unknown) => {
+    await removeMadeDirs(out.made);
+    throw e;
+  });
   const dead = await removeDeadScratchDirs(out.dir, WORK_PREFIX);
   if (dead.length) log.info(`removed ${dead.length} work director${dead.length === 1 ? 'y' : 'ies'} of builds that were killed: ${dead.join(' ')}`);
   const work = await makeScratchDir(out.dir, WORK_PREFIX);
@@ -76,14 +88,15 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log, arch: o.arch }));
     const repo = distro ? await clock.timed('packages (host)', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log })) : undefined;
     const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
-    // labels, fs type and mount points are known before the size: DIB exports them to every phase
-    const blockDevice = previewBlockDevice(planImage(o, prepared.blockConfig, ctx.seed, 8 * 1024 ** 3, user));
+    // labels, fs type and mount points are known before the size: DIB exports them to every phase;
+    // with --size the layout is checked against it now, not after the tree is built
+    const blockDevice = previewBlockDevice(planImage(o, prepared.blockConfig, ctx.seed, imageSizeBeforeBuild(o, prepared) ?? 8 * 1024 ** 3, user));
     const lib = o.dibLib ?? join(packageRoot, 'dib-lib');
     await clock.timed('extra-data.d (host)', () => runExtraData(ctx, prepared, settings, blockDevice, lib));
     // from here on the build uses the helper drive: one build at a time per drive
     const helperDrive = o.drive ?? ctx.cache.helperDrive;
     helper = await lockHelperDrive(helperDrive, log);
-    const drives = await makeBuildDrives(ctx.work, helperDrive, repo?.image, o.imageSizeGB);
+    const drives = await makeBuildDrives(ctx.work, helperDrive, repo?.image, o);
     const vm = await clock.timed('boot appliance', () =>
       ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }).catch((e: unknown) => {
         // QEMU refuses a damaged qcow2 before the guest starts; its message names the file
@@ -127,6 +140,15 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     if (!ok) await removeMadeDirs(out.made);
     // the table at the end, failed or not: how long each step took, the slowest scripts
     log.emit({ type: 'summary', ok, durationMs: performance.now() - clock.startedAt, steps: clock.steps, scripts: clock.scripts, outputs });
+  }
+}
+
+/** `--envvar NAME` carries the host's value: say so when there is none, rather than drop it silently. */
+function warnUnsetEnvvars(o: BuildOptions, log: Logger): void {
+  for (const spec of o.envvars) {
+    if (spec.value !== undefined || process.env[spec.name] !== undefined) continue;
+    const option = o.secrets.includes(spec.name) ? '--envvar-secret' : '--envvar';
+    log.warn(`${option} ${spec.name}: ${spec.name} is not set in kiln's environment, so elements will not see it (give ${option} ${spec.name}=VALUE to set it)`);
   }
 }
 

@@ -43,7 +43,9 @@ export function renderError(e: ErrorEvent, o: { color?: boolean } = {}): string 
   const one = (x: { kind: ErrorEvent['kind']; message: string; hint?: string }) =>
     x.kind === 'internal'
       ? `kiln: ${paint('red', 'internal error:')} ${x.message}\n`
-      : `kiln: ${paint('red', 'error:')} ${x.message}\n${x.hint ? `kiln: ${x.hint}\n` : ''}`;
+      : x.kind === 'interrupted'
+        ? `kiln: ${x.message}\n`
+        : `kiln: ${paint('red', 'error:')} ${x.message}\n${x.hint ? `kiln: ${x.hint}\n` : ''}`;
   let text = [e, ...(e.also ?? [])].map(one).join('');
   if (e.kind === 'internal') text += e.stack ? `${e.stack}\n` : 'kiln: this is a bug in kiln; run again with KILN_DEBUG=1 for the stack trace, and report it\n';
   else if (e.stack) text += `cause: ${e.stack}\n`;
