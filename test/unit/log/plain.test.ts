@@ -40,6 +40,10 @@ describe('plain lines', () => {
     );
   });
 
+  it('a signal is said as it is, not as an error', () => {
+    expect(renderError({ type: 'error', exitCode: 130, kind: 'interrupted', error: 'Interrupted', message: 'interrupted by SIGINT' })).toBe('kiln: interrupted by SIGINT\n');
+  });
+
   it('the plain sink leaves out debug events and element output unless asked', () => {
     let text = '';
     const sink = plainSink((t) => (text += t), { debug: false, output: false });
