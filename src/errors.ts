@@ -57,3 +57,18 @@ export function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * A lane of the channel to the appliance (DESIGN.md, "The channel": the command lane, the
+ * transfer drive, the data port) failed: which lane, what it was doing, what went wrong.
+ */
+export class ChannelError extends KilnError {
+  constructor(
+    readonly lane: string,
+    readonly operation: string,
+    detail: string,
+    opts: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(`${lane}: ${operation}: ${detail}`, opts);
+  }
+}

@@ -1,5 +1,6 @@
 // LZ4's "legacy" frame, the one the Linux build wraps a kernel in (CONFIG_KERNEL_LZ4):
 // magic, then blocks of (u32 compressed size, LZ4 block) each up to 8 MiB of output.
+import { KilnError } from '../errors.js';
 
 const LEGACY_MAGIC = 0x184c2102;
 
@@ -8,7 +9,11 @@ export function isLz4Legacy(data: Buffer): boolean {
   return data.length >= 4 && data.readUInt32LE(0) === LEGACY_MAGIC;
 }
 
-export class Lz4Error extends Error {}
+export class Lz4Error extends KilnError {
+  constructor(detail: string) {
+    super(`the appliance kernel's LZ4 payload is damaged: ${detail}`, { hint: 'rebuild the appliance with kiln appliance build --refresh; if that fails the same way, kiln does not understand this kernel package: report it' });
+  }
+}
 
 /** The bytes of a legacy LZ4 stream; stops after `outputSize` bytes (trailers follow). */
 export function decodeLz4Legacy(src: Buffer, outputSize: number): Buffer {

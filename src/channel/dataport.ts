@@ -3,6 +3,7 @@
 // command on the other end reports how many bytes it moved, which the host checks.
 import { connect, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { DATA_PORT_LANE, LANE_FAULT_HINT, TransferError } from './errors.js';
 
 export class DataPort {
   private socket: Socket | undefined;
@@ -18,12 +19,16 @@ export class DataPort {
     const s = await new Promise<Socket>((resolve, reject) => {
       const sock = connect(this.path);
       sock.once('connect', () => resolve(sock));
-      sock.once('error', reject);
+      sock.once('error', (e) => reject(new TransferError(DATA_PORT_LANE, `connecting to ${this.path}`, e.message, { hint: 'the appliance VM has gone: see the messages before this one', cause: e })));
     });
     s.on('error', () => {});
     s.on('data', (c: Buffer) => {
       this.received += c.length;
       this.sink?.(c);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    // a receive waiting for bytes learns that no more will come
+    s.on('close', () => {
       for (const w of this.waiters.splice(0)) w();
     });
     this.socket = s;
@@ -65,8 +70,8 @@ export class DataPort {
    * command and yields the byte count it wrote; the guest must keep the port open until
    * `done` runs, because QEMU drops data still queued when the guest closes its end.
    */
-  async receive(dest: Writable, guestSide: () => { total: Promise<number>; done: () => Promise<void> }): Promise<number> {
-    await this.open();
+  async receive(dest: Writable, operation: string, guestSide: () => { total: Promise<number>; done: () => Promise<void> }): Promise<number> {
+    const sock = await this.open();
     this.received = 0;
     // a reader like tar stops at its end-of-archive marker and may leave the record's zero
     // padding unread: once it has gone, the rest is dropped (its exit status is checked)
@@ -82,10 +87,13 @@ export class DataPort {
     try {
       const guest = guestSide();
       const expected = await guest.total;
-      while (this.received < expected) {
+      while (this.received < expected && !sock.destroyed) {
         await new Promise<void>((r) => this.waiters.push(r));
       }
-      if (this.received !== expected) throw new Error(`data port: expected ${expected} bytes, received ${this.received}`);
+      if (this.received !== expected) {
+        const how = this.received < expected ? 'the port closed after the host received' : 'the host received';
+        throw new TransferError(DATA_PORT_LANE, operation, `the guest wrote ${expected} bytes, ${how} ${this.received}`, { hint: LANE_FAULT_HINT, sent: expected, received: this.received });
+      }
       await guest.done();
       return expected;
     } catch (e) {

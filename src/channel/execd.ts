@@ -6,6 +6,8 @@ import type { Readable } from 'node:stream';
 import { decodeWaitStatus, encodeExecRequest, encodeFrame, encodeHello, FrameDecoder, ToGuest, ToHost, type Frame } from './frames.js';
 import type { CommandRunner, ExecOptions, ExecResult } from './command.js';
 import { connectSocket } from './socket.js';
+import { ChannelError } from '../errors.js';
+import { EXEC_LANE } from './errors.js';
 
 /** The environment every guest command starts from (what sshd gave a root session). */
 export const guestBaseEnv: Record<string, string> = {
@@ -21,24 +23,39 @@ export const guestBaseCwd = '/root';
 export const STDIN_WINDOW = 1 << 20;
 const STDIN_CHUNK = 1 << 16;
 
-export class ExecChannelError extends Error {}
+/** The command lane failed: the operation (a command, connecting) and what happened. */
+export class ExecChannelError extends ChannelError {
+  constructor(operation: string, detail: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(EXEC_LANE, operation, detail, opts);
+  }
+}
+
+const GONE_HINT = 'the appliance VM stopped answering: it may have crashed or run out of memory (try a larger --memsize), or kiln was stopping it; the messages before this one say more';
+
+/** A command as an error message names it: its first line, shortened. */
+function describeCommand(argv: string[], kind: 'sh' | 'argv'): string {
+  const text = (kind === 'sh' ? (argv[0] ?? '') : argv.join(' ')).split('\n')[0]!;
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+}
 
 interface Pending {
   onFrame(f: Frame): void;
-  fail(e: Error): void;
+  /** The channel is gone, for `why`. */
+  fail(why: string): void;
 }
 
 export class ExecdClient implements CommandRunner {
   private readonly decoder = new FrameDecoder();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private closed: Error | undefined;
+  /** Why the channel is gone, once it is. */
+  private closed: string | undefined;
 
   private constructor(private readonly sock: Socket) {
     sock.on('data', (c: Buffer) => {
       for (const f of this.decoder.push(c)) this.pending.get(f.id)?.onFrame(f);
     });
-    const gone = (why: string) => this.shutdown(new ExecChannelError(`the appliance's command channel closed (${why})`));
+    const gone = (why: string) => this.shutdown(`the channel closed (${why})`);
     sock.on('error', (e) => gone(e.message));
     sock.on('close', () => gone('connection closed'));
   }
@@ -50,14 +67,14 @@ export class ExecdClient implements CommandRunner {
     const client = new ExecdClient(sock);
     const id = client.nextId++;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new ExecChannelError(`kiln-execd did not answer within ${(timeoutMs / 1000).toFixed(0)}s`)), timeoutMs);
-      const fail = (e: Error) => {
+      const timer = setTimeout(() => fail(`kiln-execd did not answer within ${(timeoutMs / 1000).toFixed(0)}s`), timeoutMs);
+      const fail = (why: string) => {
         clearTimeout(timer);
         client.pending.delete(id);
         client.close();
-        reject(e);
+        reject(new ExecChannelError('connecting to kiln-execd', why, { hint: GONE_HINT }));
       };
-      signal?.addEventListener('abort', () => fail(new ExecChannelError('aborted')), { once: true });
+      signal?.addEventListener('abort', () => fail('aborted'), { once: true });
       client.pending.set(id, {
         onFrame: (f) => {
           if (f.type !== ToHost.hello) return;
@@ -83,12 +100,13 @@ export class ExecdClient implements CommandRunner {
 
   private run(req: Parameters<typeof encodeExecRequest>[0], opts: ExecOptions): Promise<ExecResult> {
     const t0 = performance.now();
-    if (this.closed) return Promise.reject(this.closed);
+    const operation = `running ${describeCommand(req.argv, req.kind)}`;
+    if (this.closed) return Promise.reject(new ExecChannelError(operation, this.closed, { hint: GONE_HINT }));
     let request: Buffer;
     try {
       request = encodeExecRequest(req);
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(new ExecChannelError(operation, (e as Error).message, { hint: 'the command or its environment cannot be sent as it is', cause: e }));
     }
     const id = this.nextId++;
     const collect = opts.collect !== false;
@@ -118,13 +136,13 @@ export class ExecdClient implements CommandRunner {
             case ToHost.failed:
               this.pending.delete(id);
               stdin.stop();
-              reject(new ExecChannelError(f.payload.toString()));
+              reject(new ExecChannelError(operation, f.payload.toString(), { hint: 'the appliance could not start a process: it may be out of memory (try a larger --memsize)' }));
               break;
           }
         },
-        fail: (e) => {
+        fail: (why) => {
           stdin.stop();
-          reject(e);
+          reject(new ExecChannelError(operation, why, { hint: GONE_HINT }));
         },
       });
       // no stdin: request and end of stdin in one write, one wakeup of the guest
@@ -136,15 +154,15 @@ export class ExecdClient implements CommandRunner {
     });
   }
 
-  private shutdown(e: Error): void {
+  private shutdown(why: string): void {
     if (this.closed) return;
-    this.closed = e;
-    for (const p of [...this.pending.values()]) p.fail(e);
+    this.closed = why;
+    for (const p of [...this.pending.values()]) p.fail(why);
     this.pending.clear();
   }
 
   close(): void {
-    this.shutdown(new ExecChannelError('the command channel was closed'));
+    this.shutdown('kiln closed the channel');
     this.sock.destroy();
   }
 }

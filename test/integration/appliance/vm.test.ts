@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppliance } from '../../../src/appliance/builder.js';
 import { createLogger } from '../../../src/log.js';
 import { ApplianceVm } from '../../../src/vm/appliance-vm.js';
+import { TransferError } from '../../../src/channel/errors.js';
+import { KilnError } from '../../../src/errors.js';
 import { alive, isRoot, qemuPids } from './helpers.js';
 
 const logger = createLogger({ write: () => {} });
@@ -142,7 +144,11 @@ describe('the transfer drive', () => {
     const src = join(dir, 'small-tree');
     mkdirSync(src);
     writeFileSync(join(src, 'f'), 'x'.repeat(100_000));
-    await expect(vm.putTree(src, '/etc/passwd/below-a-file')).rejects.toThrow(/unpacking into \/etc\/passwd\/below-a-file failed in the guest/);
+    const err = await vm.putTree(src, '/etc/passwd/below-a-file').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransferError);
+    expect(err).toBeInstanceOf(KilnError);
+    expect(err).toMatchObject({ name: 'TransferError', lane: 'transfer drive', sent: 131072 });
+    expect((err as Error).message).toMatch(/^transfer drive: copying .*small-tree into the appliance's \/etc\/passwd\/below-a-file: unpacking into \/etc\/passwd\/below-a-file failed in the guest \(exit 1\): mkdir: .*Not a directory/);
     expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
     expect(await vm.putTree(src, '/tmp/small-tree')).toBeGreaterThan(100_000);
     expect((await vm.exec('wc -c < /tmp/small-tree/f')).stdout.trim()).toBe('100000');
@@ -150,12 +156,34 @@ describe('the transfer drive', () => {
   });
 
   it('a put that fails on the host stops the guest\'s reader too, and the next put works', async () => {
-    await expect(vm.putTree(join(dir, 'no-such-dir'), '/tmp/never')).rejects.toThrow(/reading .*no-such-dir on the host failed/);
+    await expect(vm.putTree(join(dir, 'no-such-dir'), '/tmp/never')).rejects.toThrow(/^transfer drive: copying .*no-such-dir into the appliance's \/tmp\/never: the host's tar could not write the stream \(exit 2\): .*no-such-dir: Cannot open/);
     expect(statSync(join(vm.dir, 'transfer.raw')).blocks).toBe(0);
     expect((await vm.exec('pgrep -x readdrive; ls /tmp/never | wc -l')).stdout.trim()).toBe('0');
     const src = join(dir, 'small-tree');
     expect(await vm.putTree(src, '/tmp/after-failure')).toBeGreaterThan(100_000);
     expect((await vm.exec('wc -c < /tmp/after-failure/f')).stdout.trim()).toBe('100000');
+  });
+
+  it('a host tar that starts late (a loaded host) still delivers the whole tree (issue 13)', async () => {
+    // the drive's file keeps its full size between transfers: a length read before the
+    // host's tar truncated it told the guest 256 GiB were there, and it unpacked zeros
+    // ("sent 262144 bytes, the guest read 131072"; a one-record stream even passed the
+    // count, with nothing unpacked). A tar that takes a second to start made it happen
+    // every time.
+    const bin = join(dir, 'slow-tar');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'tar'), `#!/bin/sh\nsleep 1\nexec ${execFileSync('sh', ['-c', 'command -v tar'], { encoding: 'utf8' }).trim()} "$@"\n`, { mode: 0o755 });
+    const src = join(dir, 'two-records');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), 'y'.repeat(200_000));
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      expect(await vm.putTree(src, '/tmp/late-tar')).toBe(262144);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect((await vm.exec('wc -c < /tmp/late-tar/f')).stdout.trim()).toBe('200000');
   });
 });
 
