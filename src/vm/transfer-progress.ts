@@ -22,7 +22,13 @@ export type OnTransferProgress = (p: TransferProgress) => void;
 export async function watchTransfer(transfer: () => Promise<number>, measure: () => Promise<number | undefined>, on?: OnTransferProgress, total?: number): Promise<number> {
   if (!on) return transfer();
   on({ bytes: 0, total, done: false });
-  const poll = pollGrowth(measure, (bytes) => on({ bytes: total !== undefined ? Math.min(bytes, total) : bytes, total, done: false }));
+  // only growth is progress: a lane empties its drive file when it is done, before it returns
+  let most = 0;
+  const poll = pollGrowth(measure, (bytes) => {
+    if (bytes <= most) return;
+    most = bytes;
+    on({ bytes: total !== undefined ? Math.min(bytes, total) : bytes, total, done: false });
+  });
   try {
     const bytes = await transfer();
     poll.stop();
