@@ -41,7 +41,7 @@ export class ApplianceError extends KilnError {}
 export class MissingToolError extends KilnError {
   constructor(readonly tool: string, readonly debianPackage: string, purpose: string) {
     super(`${tool} is not installed; kiln needs it to ${purpose}`, {
-      hint: `install it: apt-get install ${debianPackage}   (or run scripts/setup)`,
+      hint: `install it: apt-get install ${debianPackage}   (kiln doctor lists everything missing, with the dnf line for Fedora)`,
     });
   }
 }

@@ -8,6 +8,7 @@ import { hostArch, type Arch } from '../arch.js';
 import { ApplianceError, KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../host/run.js';
+import { downloadEvents } from '../apt/download-events.js';
 import { PrivateApt } from '../apt/private-apt.js';
 import { archiveSources, DEBIAN_ARCHIVE, type Archive } from '../apt/sources.js';
 import { privateDir } from '../cache/layout.js';
@@ -79,7 +80,7 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: Archi
   log.info(`resolving ${recipe.packages.length} appliance packages (${recipe.arch}) from ${src.mirror} ${src.suite}`);
   await apt.update();
   const kernelPkg = (await apt.dependsOf(recipe.kernelPackage)).find((d) => d.startsWith('linux-image-')) ?? recipe.kernelPackage;
-  const debs = await apt.downloadClosure(recipe.packages);
+  const debs = await apt.downloadClosure(recipe.packages, downloadEvents(log, 'appliance packages'));
   const kernelDir = join(work, 'kernel-deb');
   await mkdir(kernelDir);
   await apt.downloadInto(kernelDir, [kernelPkg], `download the kernel package ${kernelPkg}`);

@@ -12,7 +12,8 @@ import { basename, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../host/run.js';
-import { parseControl, renderPackagesEntry, renderRelease, requiredPackages } from './index-file.js';
+import { parseControl, renderPackagesEntry, renderRelease, requiredPackages, type ControlRecord } from './index-file.js';
+import { downloadEvents } from './download-events.js';
 import { PrivateApt } from './private-apt.js';
 import { archiveSources, type Archive } from './sources.js';
 import type { CacheLayout } from '../cache/layout.js';
@@ -60,7 +61,7 @@ export async function buildLocalRepo(req: LocalRepoRequest, o: { cache: CacheLay
     names = base;
     plan = await apt.simulate(names);
   }
-  await apt.download(names, req.offline);
+  await apt.download(names, req.offline, downloadEvents(o.logger, 'packages', await bytesToFetch(apt, plan, records)));
   const have = new Map((await apt.listDownloaded()).map((d) => [`${d.name} ${d.version}`, d.file]));
   const files = plan.map((p) => have.get(`${p.name} ${p.version}`)).filter((f): f is string => !!f);
   if (files.length !== plan.length) {
@@ -71,6 +72,13 @@ export async function buildLocalRepo(req: LocalRepoRequest, o: { cache: CacheLay
   }
   const repo = await writeRepo(files, req, o.work, o.cache);
   return req.offline ? repo : { ...repo, listsDigest: await apt.listsDigest() };
+}
+
+/** What the plan's packages that are not in the download cache yet weigh, by the index's Size fields. */
+async function bytesToFetch(apt: PrivateApt, plan: { name: string; version: string }[], records: ControlRecord[]): Promise<number> {
+  const have = new Set((await apt.listDownloaded()).map((d) => `${d.name} ${d.version}`));
+  const size = new Map(records.map((r) => [`${r.Package} ${r.Version}`, Number(r.Size ?? 0)]));
+  return plan.filter((p) => !have.has(`${p.name} ${p.version}`)).reduce((n, p) => n + (size.get(`${p.name} ${p.version}`) ?? 0), 0);
 }
 
 /** Repository images kept under the cache dir: one per package set, the newest few. */

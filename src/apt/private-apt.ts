@@ -2,9 +2,10 @@
 // without root and without touching the host's apt configuration. apt verifies the
 // Release signature and every .deb's SHA256 against the signed index itself.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
+import { pollGrowth } from '../host/poll.js';
 import { run, type RunOptions, type RunResult } from '../host/run.js';
 
 /**
@@ -26,6 +27,9 @@ export interface AptSource {
   components: string[];
   keyring: string;
 }
+
+/** Hears the bytes a download has fetched so far; `done` once, at the end. */
+export type OnBytes = (bytes: number, done: boolean) => void;
 
 export interface DownloadedDeb {
   name: string;
@@ -113,11 +117,13 @@ export class PrivateApt {
       .filter((x): x is string => !!x && !x.startsWith('<'));
   }
 
-  /** Resolve the closure of `packages` against an empty system and download it. */
-  async downloadClosure(packages: string[]): Promise<DownloadedDeb[]> {
-    await this.apt('apt-get', ['-q', '-y', 'install', '--download-only', ...packages], {
-      what: `resolve and download the appliance packages (${packages.length} requested)`,
-    });
+  /** Resolve the closure of `packages` against an empty system and download it; `onBytes` hears the bytes downloaded so far. */
+  async downloadClosure(packages: string[], onBytes?: OnBytes): Promise<DownloadedDeb[]> {
+    await this.watched(onBytes, () =>
+      this.apt('apt-get', ['-q', '-y', 'install', '--download-only', ...packages], {
+        what: `resolve and download the appliance packages (${packages.length} requested)`,
+      }),
+    );
     return this.listDownloaded();
   }
 
@@ -137,9 +143,25 @@ export class PrivateApt {
   }
 
   /** Download (into the private archive cache) what installing `packages` needs; offline: fail rather than fetch. */
-  async download(packages: string[], offline = false): Promise<void> {
+  async download(packages: string[], offline = false, onBytes?: OnBytes): Promise<void> {
     const noNet = offline ? ['-o', 'Acquire::http::Proxy=http://127.0.0.1:9/', '-o', 'Acquire::Retries=0'] : [];
-    await this.apt('apt-get', [...noNet, '-q', '-y', 'install', '--download-only', ...packages], { what: `download ${packages.length} packages` });
+    await this.watched(onBytes, () => this.apt('apt-get', [...noNet, '-q', '-y', 'install', '--download-only', ...packages], { what: `download ${packages.length} packages` }));
+  }
+
+  /** Run an apt download while its archive directory is watched: the bytes of the packages it adds. */
+  private async watched<T>(onBytes: OnBytes | undefined, body: () => Promise<T>): Promise<T> {
+    if (!onBytes) return body();
+    const dir = join(this.root, 'cache/archives');
+    const before = new Set(await readdir(dir).catch(() => []));
+    const poll = pollGrowth(() => downloadedBytes(dir, before), (n) => onBytes(n, false));
+    try {
+      const r = await body();
+      poll.stop();
+      onBytes(await downloadedBytes(dir, before), true);
+      return r;
+    } finally {
+      poll.stop();
+    }
   }
 
   /** apt-get download of single packages into `cwd`. */
@@ -152,6 +174,15 @@ export class PrivateApt {
     const files = (await readdir(dir)).filter((f) => f.endsWith('.deb')).sort();
     return files.map((f) => ({ ...parseDebFilename(f), file: join(dir, f) }));
   }
+}
+
+/** Bytes apt has fetched into `archives` since `before` was listed: finished packages and the partial ones. */
+export async function downloadedBytes(archives: string, before: ReadonlySet<string>): Promise<number> {
+  const sizes = async (dir: string, skip: ReadonlySet<string>) => {
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.deb') && !skip.has(f));
+    return (await Promise.all(names.map((f) => stat(join(dir, f)).then((s) => s.size, () => 0)))).reduce((a, b) => a + b, 0);
+  };
+  return (await sizes(archives, before)) + (await sizes(join(archives, 'partial'), new Set()));
 }
 
 /** name_version_arch.deb, with the epoch's ':' escaped as %3a by apt. */

@@ -13,5 +13,11 @@ export async function breakpoint(ctx: BuildContext, vm: ApplianceVm, point: stri
   }
   ctx.log.info(`break=${point}: shell in the appliance${chroot ? ' (chroot of the target)' : ''}; exit to continue`);
   const cmd = chroot ? `chroot ${guestPaths.mountPath} /bin/bash -l` : `cd ${guestPaths.buildDir} && exec bash -l`;
-  await withRawTerminal(() => vm.channel!.interactive(cmd, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, terminalSize()));
+  // the live display steps aside while the shell has the terminal
+  ctx.log.emit({ type: 'breakpoint', point, state: 'open' });
+  try {
+    await withRawTerminal(() => vm.channel!.interactive(cmd, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, terminalSize()));
+  } finally {
+    ctx.log.emit({ type: 'breakpoint', point, state: 'closed' });
+  }
 }

@@ -11,6 +11,7 @@ import { reproducibleTarArgs } from '../guest/reproducible.js';
 import { listImageDir, readDpkgStatus, stageImageFiles } from '../guest/tree.js';
 import { quote } from '../quote.js';
 import type { GuestRun } from './guest.js';
+import { transferEvents } from './progress.js';
 
 export interface Exported {
   /** The host file of the tree tar, when a format needs it. */
@@ -27,7 +28,8 @@ export async function exportFromGuest(g: GuestRun): Promise<Exported> {
   if (o.formats.some((f) => f.needs === 'tree')) {
     treeTar = treeTarPath(g.ctx.work);
     const epoch = o.sourceDateEpoch;
-    await g.vm.getTreeArchive(guestPaths.mountPath, treeTar, ['--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '--exclude=./lost+found', ...(epoch !== undefined ? reproducibleTarArgs(epoch) : [])]);
+    const tarArgs = ['--exclude=./proc/*', '--exclude=./sys/*', '--exclude=./dev/*', '--exclude=./lost+found', ...(epoch !== undefined ? reproducibleTarArgs(epoch) : [])];
+    await g.vm.getTreeArchive(guestPaths.mountPath, treeTar, tarArgs, transferEvents(g.ctx.log, 'tree-out', 'tree tar'));
   }
   const dpkgStatus = await g.vm.script('reading the image\'s package list', readDpkgStatus(guestPaths.mountPath));
   const name = basename(g.ctx.base);
@@ -42,7 +44,7 @@ export async function exportFromGuest(g: GuestRun): Promise<Exported> {
     const dir = join(g.ctx.work, 'kernel');
     await mkdir(dir, { recursive: true });
     await g.vm.script(`copying ${kernels.map(quote).join(', ')} out of the image dir`, stageImageFiles(kernels, outbox));
-    await g.vm.getTree(outbox, dir);
+    await g.vm.getTree(outbox, dir, transferEvents(g.ctx.log, 'tree-out', kernels.join(', ')));
     for (const k of kernels) await rename(join(dir, k), ramdisk.includes(k) ? join(dotD, k) : join(g.ctx.staging, k));
   }
   if (o.ramdisk) {

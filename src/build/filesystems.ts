@@ -85,23 +85,21 @@ export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
   const rootType = planImage(o, g.prepared.blockConfig, g.ctx.seed, 8 * 1024 ** 3, g.settings.user).root.type;
   const { imageBytes, plan } = sizeForRoot(o, imageSizeFor(o, treeKiB, rootType, usesEfi(g.prepared)), rootNeeds(treeKiB, rootType), (bytes) => planImage(o, g.prepared.blockConfig, g.ctx.seed, bytes, g.settings.user));
   log.info(`image size ${(imageBytes / 1024 ** 3).toFixed(2)} GiB for a ${(treeKiB / 1024).toFixed(0)} MiB tree`);
-  return g.ctx.clock.timed('make filesystems', async () => {
-    await g.vm.script('moving the tree aside', moveTreeAside());
-    const device = (await g.vm.script('attaching the target disk', attachTarget(SERIALS.target, imageBytes, plan.disk.sectorSize))).trim();
-    const devices = { device };
-    await g.vm.script('partitioning the target disk', renderPartitionScript(plan, { ...devices, waitForPartitions: true }));
-    if (plan.lvm) await g.vm.script('creating the LVM volumes', renderLvmCreateScript(plan, devices));
-    await g.vm.script('making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch })).catch((e: unknown) => {
-      throw imageTooSmall(o, e, imageBytes);
-    });
-    await g.vm.script('mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
-    await g.vm.script('copying the tree into the image', copyTreeIntoImage()).catch((e: unknown) => {
-      throw treeTooBig(o, e, treeKiB, imageBytes);
-    });
-    await g.vm.script('writing /etc/fstab', renderWriteFstabScript(plan, { mountPath: p.mountPath }));
-    g.blockDevice = { ...blockDeviceEnv(plan, devices), DIB_IMAGE_SIZE: String(Math.ceil(imageBytes / 1024)) };
-    return { plan, device, imageBytes };
+  await g.vm.script('moving the tree aside', moveTreeAside());
+  const device = (await g.vm.script('attaching the target disk', attachTarget(SERIALS.target, imageBytes, plan.disk.sectorSize))).trim();
+  const devices = { device };
+  await g.vm.script('partitioning the target disk', renderPartitionScript(plan, { ...devices, waitForPartitions: true }));
+  if (plan.lvm) await g.vm.script('creating the LVM volumes', renderLvmCreateScript(plan, devices));
+  await g.vm.script('making filesystems', renderMkfsScript(plan, { ...devices, sourceDateEpoch: o.sourceDateEpoch })).catch((e: unknown) => {
+    throw imageTooSmall(o, e, imageBytes);
   });
+  await g.vm.script('mounting the filesystems', renderMountScript(plan, { ...devices, mountPath: p.mountPath }));
+  await g.vm.script('copying the tree into the image', copyTreeIntoImage()).catch((e: unknown) => {
+    throw treeTooBig(o, e, treeKiB, imageBytes);
+  });
+  await g.vm.script('writing /etc/fstab', renderWriteFstabScript(plan, { mountPath: p.mountPath }));
+  g.blockDevice = { ...blockDeviceEnv(plan, devices), DIB_IMAGE_SIZE: String(Math.ceil(imageBytes / 1024)) };
+  return { plan, device, imageBytes };
 }
 
 /** mkfs refuses a file system that small (ext4's 64 MiB journal alone outgrows a tiny --size): say it is the --size. */

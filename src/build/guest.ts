@@ -23,6 +23,7 @@ import { extraTarget } from './host-phase.js';
 import { phaseTable } from '../elements/phases.js';
 import type { PreparedElements } from './prepare.js';
 import { normaliseRoot, reproducibleDisk, rewriteRoot, rewriteVfat } from './reproducible.js';
+import { transferEvents } from './progress.js';
 import { runGuestPhase } from './run-phase.js';
 
 /** One build's walk through the appliance: what it was given, and what changes as it goes. */
@@ -50,17 +51,15 @@ export type GuestStep =
 
 const phase = (p: Exclude<Phase, 'extra-data'>): GuestStep => ({ kind: 'phase', phase: p });
 const step = (name: string, run: (g: GuestRun) => Promise<unknown>, when?: (g: GuestRun) => boolean): GuestStep => ({ kind: 'step', name, run, when });
-/** The same step, named as a timed build step. */
-const timedStep = (name: string, run: (g: GuestRun) => Promise<unknown>, when?: (g: GuestRun) => boolean): GuestStep => step(name, (g) => g.ctx.clock.timed(name, () => run(g)), when);
 
 const disk = (g: GuestRun) => !g.ctx.o.ramdisk;
 const what = (g: GuestRun) => (g.disk ? 'image' : 'target');
 
 export const GUEST_STEPS: readonly GuestStep[] = [
-  timedStep('prepare drives', prepareBuildDrives),
-  timedStep('copy hooks in', copyHooksIn),
+  step('prepare drives', prepareBuildDrives),
+  step('copy hooks in', copyHooksIn),
   phase('root'),
-  step('merge extra-data', (g) => g.vm.putTree(extraTarget(g.ctx.work), guestPaths.mountPath)),
+  step('merge extra-data', (g) => g.vm.putTree(extraTarget(g.ctx.work), guestPaths.mountPath, transferEvents(g.ctx.log, 'tree-in', 'extra-data tree'))),
   step('mount the chroot', (g) => g.vm.script('mounting /proc, /sys and /dev in the target', mountChroot(guestPaths.mountPath))),
   step('distro: before pre-install', (g) => g.vm.script(`preparing ${g.distro!.describe} for pre-install.d`, g.distro!.beforePreInstall(guestPaths.mountPath)!), (g) => !!g.distro?.beforePreInstall(guestPaths.mountPath)),
   phase('pre-install'),
@@ -79,16 +78,22 @@ export const GUEST_STEPS: readonly GuestStep[] = [
   phase('cleanup'),
   step('reproducible: remake the FAT filesystems', rewriteVfat, reproducibleDisk),
   step('reproducible: normalise the tree', normaliseRoot, reproducibleDisk),
-  timedStep('export', async (g) => (g.exported = await exportFromGuest(g))),
+  step('export', async (g) => (g.exported = await exportFromGuest(g))),
   step('reproducible: remake the root filesystem', rewriteRoot, reproducibleDisk),
   step('unmount the image', (g) => unmountImage(g, g.disk!), disk),
 ];
 
-/** Walk the table in the appliance; what the outputs need comes back in `run`. */
+/** A table entry's name as a build step: a phase is `root.d`. */
+export const guestStepName = (s: GuestStep): string => (s.kind === 'phase' ? `${s.phase}.d` : s.name);
+
+/** The guest's part of the build's step list (BUILD_STEPS): one step per table entry, in order. */
+export const GUEST_STEP_NAMES: readonly string[] = GUEST_STEPS.map(guestStepName);
+
+/** Walk the table in the appliance, each entry a timed step; what the outputs need comes back in `run`. */
 export async function runGuestSteps(run: GuestRun): Promise<void> {
   for (const s of GUEST_STEPS) {
     if (s.kind === 'phase') await runPhase(run, s.phase);
-    else if (!s.when || s.when(run)) await s.run(run);
+    else if (!s.when || s.when(run)) await run.ctx.clock.timed(s.name, () => s.run(run));
   }
 }
 
@@ -99,7 +104,7 @@ async function runPhase(g: GuestRun, name: Exclude<Phase, 'extra-data'>): Promis
   if (scripts.length) {
     await g.ctx.clock.timed(`${name}.d`, async () => {
       try {
-        const t = await runGuestPhase(g.vm, {
+        await runGuestPhase(g.vm, {
           phase: spec,
           scripts,
           environment: g.prepared.scripts.environment.map((s) => s.hook),
@@ -107,8 +112,8 @@ async function runPhase(g: GuestRun, name: Exclude<Phase, 'extra-data'>): Promis
           trace: g.ctx.o.debug > 0,
           logger: g.ctx.log,
           redact: g.ctx.redact,
+          record: (t) => g.ctx.clock.scripts.push(t),
         });
-        g.ctx.clock.scripts.push(...t);
       } catch (e) {
         if (!(e instanceof PhaseScriptError)) throw e;
         await breakpoint(g.ctx, g.vm, 'after-error', spec.chroot);
@@ -146,9 +151,10 @@ async function outOfSpace(g: GuestRun, e: PhaseScriptError): Promise<PhaseScript
 
 /** The staged hooks, the element copies and $_LIB into the guest, and the sudo pass-through. */
 async function copyHooksIn(g: GuestRun): Promise<void> {
-  await g.vm.putTree(g.prepared.staged.hooksPath, guestPaths.hooksPath);
-  await g.vm.putTree(g.settings.elementsPath, guestPaths.elements);
-  await g.vm.putTree(g.lib, guestPaths.lib);
+  const events = (label: string) => transferEvents(g.ctx.log, 'tree-in', label);
+  await g.vm.putTree(g.prepared.staged.hooksPath, guestPaths.hooksPath, events('hooks'));
+  await g.vm.putTree(g.settings.elementsPath, guestPaths.elements, events('elements'));
+  await g.vm.putTree(g.lib, guestPaths.lib, events('dib-lib'));
   await g.vm.script('installing the sudo pass-through', installGuestSudoShim());
 }
 

@@ -25,12 +25,11 @@ export async function runExtraData(ctx: BuildContext, prepared: PreparedElements
   await mkdir(join(target, 'tmp'));
   await chmod(join(target, 'tmp'), 0o1777);
   const env = await extraDataEnvironment(ctx, prepared, settings, blockDevice, lib);
-  const timings = await runHostPhase(
-    { phase: phaseTable['extra-data'], scripts, environment: prepared.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact },
+  await runHostPhase(
+    { phase: phaseTable['extra-data'], scripts, environment: prepared.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact, record: (t) => ctx.clock.scripts.push(t) },
     prepared.staged.hooksPath,
     ctx.work,
   );
-  ctx.clock.scripts.push(...timings);
 }
 
 /** What extra-data.d runs with on the host (and what the elements' environment.d is sourced in before the build asks it anything). */

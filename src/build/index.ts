@@ -25,7 +25,7 @@ import type { BuildContext } from './context.js';
 import { checkTargetSize, makeBuildDrives } from './drives.js';
 import { imageSizeBeforeBuild } from './filesystems.js';
 import { buildSettings, elementVariable, previewBlockDevice } from './environment.js';
-import { runGuestSteps, type GuestRun } from './guest.js';
+import { GUEST_STEP_NAMES, runGuestSteps, type GuestRun } from './guest.js';
 import { extraDataEnvironment, runExtraData } from './host-phase.js';
 import { writeOutputs } from './outputs.js';
 import { preflight } from './preflight.js';
@@ -39,6 +39,13 @@ export interface BuildResult {
   timings: StepTiming[];
   scripts: ScriptTiming[];
 }
+
+/**
+ * The build's steps in order, host steps around the guest table: what "step N of M" counts.
+ * Each is a clock.timed step; a step a build does not need (no distro packages, a phase
+ * without scripts, a format's step) is skipped, and the count jumps past it.
+ */
+export const BUILD_STEPS: readonly string[] = ['resolve elements', 'appliance', 'packages (host)', 'extra-data.d (host)', 'boot appliance', ...GUEST_STEP_NAMES, 'outputs'];
 
 /** The work dirs of builds sit next to their outputs: the target drive becomes the image without a copy across filesystems. */
 const WORK_PREFIX = '.kiln-build-';
@@ -62,7 +69,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   const ctx: BuildContext = {
     o,
     log,
-    clock: new StepClock(log),
+    clock: new StepClock(log, BUILD_STEPS),
     cache: cacheLayout(),
     work: work.path,
     staging: join(work.path, 'out'),
@@ -73,6 +80,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   const { clock } = ctx;
   let helper: HeldLock | undefined;
   let ok = false;
+  let outputs: string[] = [];
   try {
     const prepared = await clock.timed('resolve elements', () => prepareElements(o, log, ctx.work, user));
     // labels, fs type and mount points are known before the size: DIB exports them to every phase;
@@ -114,7 +122,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
       writeOutputs(ctx, { prepared, user, appliance: appliance.manifest, exported: run.exported!, disk: run.disk ? { file: drives.target, bytes: run.disk.imageBytes } : undefined }),
     );
     const planned = plannedOutputs(o);
-    const outputs = await publish(ctx.staging, out.dir, [planned.dotD, ...planned.files]);
+    outputs = await publish(ctx.staging, out.dir, [planned.dotD, ...planned.files]);
     ok = true;
     return { outputs, timings: clock.steps, scripts: clock.scripts };
   } catch (err) {
@@ -130,6 +138,8 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     await helper?.release();
     if (ok || o.deleteOnFailure) await work.remove();
     if (!ok) await removeMadeDirs(out.made);
+    // the table at the end, failed or not: how long each step took, the slowest scripts
+    log.emit({ type: 'summary', ok, durationMs: performance.now() - clock.startedAt, steps: clock.steps, scripts: clock.scripts, outputs });
   }
 }
 

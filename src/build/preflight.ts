@@ -33,7 +33,7 @@ export async function preflight(o: BuildOptions, only?: readonly ToolSpec[]): Pr
     return;
   }
   throw new HostNotReadyError(lines.length === 1 ? lines[0]! : `this host cannot run the build yet:\n  - ${lines.join('\n  - ')}`, {
-    hint: tools.packages.length ? `install what is missing: apt-get install ${tools.packages.join(' ')}   (or run scripts/setup)` : 'choose other output formats with -t',
+    hint: tools.packages.length ? `install what is missing: apt-get install ${tools.packages.join(' ')}   (kiln doctor lists everything missing, with the dnf line for Fedora)` : 'choose other output formats with -t',
   });
 }
 

@@ -18,6 +18,8 @@ export interface PhaseRun {
   logger: Logger;
   /** Hide secret values in what is logged. */
   redact: (text: string) => string;
+  /** Hears each script that succeeded, as it ends (a failing phase keeps the timings of those before). */
+  record?: (t: ScriptTiming) => void;
 }
 
 export interface ScriptTiming {
@@ -81,7 +83,9 @@ async function runEach(
       const hint = run.phase.where === 'host' ? missingPythonModules(tail.lines) : undefined;
       throw new PhaseScriptError({ ...ev, exitCode: r.exitCode, signal: r.signal ?? undefined, tail: tail.lines.map(run.redact) }, hint ? { hint } : {});
     }
-    timings.push({ ...ev, durationMs, exitCode: 0 });
+    const t = { ...ev, durationMs, exitCode: 0 };
+    run.record?.(t);
+    timings.push(t);
   }
   return timings;
 }

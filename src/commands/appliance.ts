@@ -6,7 +6,7 @@ import { findAppliance } from '../appliance/store.js';
 import { loadRecipe } from '../appliance/recipe.js';
 import { ApplianceError, UsageError } from '../errors.js';
 import { ARCHES, parseArch, type Arch } from '../arch.js';
-import { createLogger } from '../log.js';
+import { consoleSink, loggerOf } from '../log.js';
 
 export function register(program: Command, status: ExitStatus): void {
   const cmd = program.command('appliance').description('build or inspect the appliance VM that runs every privileged step');
@@ -21,7 +21,8 @@ export function register(program: Command, status: ExitStatus): void {
     .option('--keyring <file>', 'keyring that signs the mirror (default the Debian archive keyring)')
     .option('--machine-readable', 'one JSON event per line on stderr')
     .action(statusAction(status, async (o: { arch?: string; refresh?: boolean; mirror?: string; securityMirror?: string; suite?: string; keyring?: string; machineReadable?: boolean }) => {
-      const logger = createLogger({ machineReadable: o.machineReadable });
+      status.sink = consoleSink({ machineReadable: !!o.machineReadable, debug: false }).sink;
+      const logger = loggerOf(status.sink);
       const t0 = Date.now();
       const { appliance, cached } = await buildAppliance({ logger, ...o, arch: archOption(o.arch) });
       logger.info(`${cached ? 'cached' : 'built'} appliance ${appliance.manifest.key} in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${appliance.dir}`);

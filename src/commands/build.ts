@@ -1,9 +1,9 @@
 // `kiln build`: virt-dib's options with DIB's spellings of the same things.
 import { Command, Option } from 'commander';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { build } from '../build/index.js';
 import { UsageError } from '../errors.js';
-import { createLogger, renderHuman } from '../log.js';
+import { consoleSink, fileSink, loggerOf, teeSink } from '../log.js';
 import { buildOptionsFrom } from '../options.js';
 import { formatNames } from '../outputs/index.js';
 import { statusAction, type ExitStatus } from './status.js';
@@ -65,28 +65,14 @@ directories. KILN_CACHE_DIR (default ~/.cache/kiln) holds the appliance and help
     )
     .action(
       statusAction(status, async (elements: string[], raw: Record<string, unknown>) => {
-      const o = buildOptionsFrom(elements, raw);
-      const file = o.logfile ? openLogfile(o.logfile) : undefined;
-      const human = createLogger({ machineReadable: o.machineReadable, debug: o.debug > 0 });
-      const logger = {
-        ...human,
-        emit: (e: Parameters<typeof human.emit>[0]) => {
-          if (file !== undefined) writeSync(file, renderHuman(e));
-          // element output goes to the terminal only when debugging; the log file always has it
-          if (e.type !== 'output' || o.debug > 0 || o.machineReadable) human.emit(e);
-        },
-      };
-      logger.info = (message) => logger.emit({ type: 'info', message });
-      logger.warn = (message) => logger.emit({ type: 'warn', message });
-      logger.debug = (message) => logger.emit({ type: 'debug', message });
-      try {
-        const r = await build(o, logger);
-        const rows = [...r.timings.map((t) => [t.step, t.durationMs] as const)];
-        logger.info('timing:\n' + rows.map(([s, ms]) => `  ${(ms / 1000).toFixed(1).padStart(7)}s  ${s}`).join('\n'));
+        // the sink first: a usage error is the final event of a --machine-readable stream too
+        const debug = !!raw.x || (raw.debug !== undefined && raw.debug !== '0');
+        status.sink = consoleSink({ machineReadable: !!raw.machineReadable, debug }).sink;
+        const o = buildOptionsFrom(elements, raw);
+        // --logfile: plain lines with every line of element output, whatever the terminal shows
+        if (o.logfile) status.sink = teeSink(status.sink, fileSink(openLogfile(o.logfile)));
+        const r = await build(o, loggerOf(status.sink));
         for (const f of r.outputs) process.stdout.write(`${f}\n`);
-      } finally {
-        if (file !== undefined) closeSync(file);
-      }
       }),
     );
 }

@@ -11,4 +11,6 @@ export const commands: Promise<{ register: Register }>[] = [
   import('./dib.js'),
   import('./cache.js'),
   import('./get-kernel.js'),
+  import('./doctor.js'),
+  import('./completion.js'),
 ];

@@ -1,7 +1,7 @@
 // One appliance VM: configured -> booting -> ready -> stopping -> stopped. Boot tries the
 // accelerators of the plan in turn; shutdown is a clean poweroff with a kill as fallback,
 // safe to call twice; a signal to kiln or kiln's death takes the VM down with it.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import { makeTempDir } from '../host/tmpdir.js';
 import { defaultQemu, qemuVersion } from './qemu-binary.js';
 import { QBOOT, renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
+import { dirBytes, tarSizeEstimate, watchTransfer, type OnTransferProgress } from './transfer-progress.js';
 import { stripTerminalCodes } from './console.js';
 import { devBySerial } from '../guest/drives.js';
 import { onInterrupt } from '../signals.js';
@@ -205,16 +206,28 @@ export class ApplianceVm {
     return this.ready().execArgv(argv, env, cwd, opts);
   }
 
-  async putTree(hostDir: string, guestDir: string): Promise<number> {
-    return putTree(this.ready(), this.transferDrive!, hostDir, guestDir);
+  /** The host directory's contents into `guestDir`; `onProgress` hears the bytes the host has written into the transfer drive. */
+  async putTree(hostDir: string, guestDir: string, onProgress?: OnTransferProgress): Promise<number> {
+    const ch = this.ready();
+    const drive = this.transferDrive!;
+    // the drive file is the drive's full (sparse) size between transfers; the tar starts it from 0
+    const written = async () => {
+      const { size } = await stat(drive.file);
+      return size < drive.size ? size : undefined;
+    };
+    return watchTransfer(() => putTree(ch, drive, hostDir, guestDir), written, onProgress, onProgress && (await tarSizeEstimate(hostDir)));
   }
 
-  async getTree(guestDir: string, hostDir: string): Promise<number> {
-    return getTree(this.ready(), this.data!, guestDir, hostDir);
+  /** The guest directory's contents into `hostDir`; `onProgress` hears what has arrived there. */
+  async getTree(guestDir: string, hostDir: string, onProgress?: OnTransferProgress): Promise<number> {
+    const ch = this.ready();
+    return watchTransfer(() => getTree(ch, this.data!, guestDir, hostDir), () => dirBytes(hostDir), onProgress);
   }
 
-  async getTreeArchive(guestDir: string, dest: string, extraTarArgs?: string[]): Promise<number> {
-    return getTreeArchive(this.ready(), this.data!, guestDir, dest, extraTarArgs);
+  /** A tar of the guest directory into the host file `dest`; `onProgress` hears the file grow. */
+  async getTreeArchive(guestDir: string, dest: string, extraTarArgs?: string[], onProgress?: OnTransferProgress): Promise<number> {
+    const ch = this.ready();
+    return watchTransfer(() => getTreeArchive(ch, this.data!, guestDir, dest, extraTarArgs), async () => (await stat(dest)).size, onProgress);
   }
 
   private ready(): ExecdClient {

@@ -56,6 +56,8 @@ describe('exit statuses', () => {
     ['appliance build for an architecture kiln cannot build', ['appliance', 'build', '--arch', 's390x'], 2, /--arch s390x: kiln cannot build an appliance for that architecture/],
     ['boot of an architecture kiln cannot boot', ['boot', '--arch', 'mips', join(dir, 'blank.raw')], 2, /--arch mips: kiln cannot boot that architecture/],
     ['dib without elements', ['dib', '-o', 'x'], 2, /missing required argument/],
+    ['completion for bash', ['completion', 'bash'], 0, /^$/],
+    ['completion for a shell kiln has none for', ['completion', 'fish'], 2, /kiln has completion for bash and zsh/],
   ];
   for (const [what, args, code, message] of cases) {
     it(`${what}: ${code}`, async () => {

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GUEST_STEPS } from '../../../src/build/guest.js';
+import { GUEST_STEP_NAMES, GUEST_STEPS } from '../../../src/build/guest.js';
+import { BUILD_STEPS } from '../../../src/build/index.js';
 import { phaseTable } from '../../../src/elements/phases.js';
 import { dibOracles } from '../../support/dib-oracles.js';
 
@@ -46,5 +47,12 @@ describe('the guest step table', () => {
     expect(at('cleanup.d')).toBeLessThan(at('export'));
     expect(at('root.d')).toBeLessThan(at('merge extra-data'));
     expect(at('merge extra-data')).toBeLessThan(at('pre-install.d'));
+  });
+
+  it('is, with the host steps around it, the build step list that "step N of M" counts', () => {
+    const index = readFileSync(join(import.meta.dirname, '../../../src/build/index.ts'), 'utf8');
+    const host = [...index.matchAll(/clock\.timed\('([^']+)'/g)].map((m) => m[1]!);
+    expect(BUILD_STEPS).toEqual([...host.slice(0, -1), ...GUEST_STEP_NAMES, host.at(-1)]);
+    expect(BUILD_STEPS).toHaveLength(host.length + GUEST_STEPS.length);
   });
 });
