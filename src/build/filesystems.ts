@@ -33,7 +33,7 @@ export interface MadeDisk {
 
 /** DIB's formula leaves no room for a 64 MiB journal on a tiny tree: never below 256 MiB unless --size says so. */
 export function imageSizeFor(o: BuildOptions, treeKiB: number, rootType: Plan['root']['type'], efi: boolean): number {
-  const bytes = dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: rootType, efi });
+  const bytes = dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: rootType, journalSizeMiB: o.journalSizeMiB, efi });
   return o.imageSizeGB !== undefined ? bytes : Math.max(bytes, 256 * 1024 ** 2);
 }
 

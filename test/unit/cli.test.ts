@@ -41,7 +41,11 @@ describe('exit statuses', () => {
     ['element-info of vm alone (like DIB: no block-device default)', ['element-info', 'vm'], 1, /add one of the elements that provide block-device/],
     ['an unknown command', ['frobnicate'], 2, /unknown command/],
     ['an unknown option', ['build', '--frobnicate', '-o', 'x', 'vm'], 2, /unknown option/],
-    ['build without elements', ['build', '-o', 'x'], 2, /missing required argument/],
+    ['build without elements', ['build', '-o', 'x'], 2, /no elements given/],
+    ['build --dry-run without --file', ['build', '--dry-run'], 2, /--dry-run and --stop-on-failure go with --file/],
+    ['build --file with elements too', ['build', '--file', join(dir, 'images.yaml'), 'vm'], 2, /--file takes the images' elements and options from the file/],
+    ['build --file of a missing file', ['build', '--file', join(dir, 'none.yaml')], 2, /none.yaml: cannot read it \(ENOENT\)/],
+    ['diskimage-builder with a key DIB lacks', ['diskimage-builder', 'test/fixtures/image-files/typo.yaml'], 2, /typo.yaml: image 1: "element" is not one of DIB's image keys/],
     ['build without -o', ['build', 'vm'], 2, /-o\/--name is required/],
     ['build with an unknown format', ['build', '-o', join(dir, 'x'), '-t', 'iso', 'vm'], 2, /unknown image type "iso"/],
     ['build with a bad --break', ['build', '-o', join(dir, 'x'), '--break', 'before-lunch', 'vm'], 2, /--break before-lunch: not a break point/],
@@ -53,7 +57,9 @@ describe('exit statuses', () => {
     ['get-kernel of a missing image', ['get-kernel', join(dir, 'none.qcow2')], 2, /no such image/],
     ['shell with a bad --accel', ['shell', '--accel', 'hvf', '--', 'true'], 2, /--accel hvf: must be auto, kvm or tcg/],
     ['appliance info with nothing built', ['appliance', 'info'], 1, /no appliance has been built/],
-    ['dib without elements', ['dib', '-o', 'x'], 2, /missing required argument/],
+    ['dib without elements', ['dib', '-o', 'x'], 2, /no elements given/],
+    ['dib --version (kiln\'s)', ['dib', '--version'], 0, /^$/],
+    ['dib with a bad --mkfs-journal-size', ['dib', '-o', join(dir, 'x'), '--mkfs-journal-size', '64M', 'vm'], 2, /--mkfs-journal-size 64M: give a whole number above zero/],
   ];
   for (const [what, args, code, message] of cases) {
     it(`${what}: ${code}`, async () => {
