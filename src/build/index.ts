@@ -6,12 +6,13 @@
 import { join } from 'node:path';
 import { buildAppliance } from '../appliance/builder.js';
 import { cacheLayout } from '../cache/layout.js';
-import { lockHelperDrive } from '../cache/helper-drive.js';
+import { useHelperDrive, type HelperDriveUse } from '../cache/helper-drive.js';
+import { withHostCaches } from '../cache/host-lock.js';
+import { cacheBound, pruneToBound } from '../cache/bound.js';
 import { debianBuild } from '../distro/debian.js';
 import type { DistroBuild } from '../distro/types.js';
 import { redactor, userEnvironment } from '../env/envvar.js';
-import { releaseDrives } from '../guest/drives.js';
-import type { HeldLock } from '../host/lock.js';
+import { helperDriveReleased, releaseDrives } from '../guest/drives.js';
 import { freeBytes, HostDiskFullError, LOW_SPACE_BYTES, watchFreeSpace } from '../host/free-space.js';
 import { makeScratchDir, removeDeadScratchDirs } from '../host/scratch.js';
 import type { Logger } from '../log.js';
@@ -20,7 +21,7 @@ import { packageRoot } from '../paths.js';
 import { ApplianceVm } from '../vm/appliance-vm.js';
 import { StepClock, type StepTiming } from './clock.js';
 import type { BuildContext } from './context.js';
-import { makeBuildDrives } from './drives.js';
+import { makeBuildDrives, SERIALS } from './drives.js';
 import { buildSettings, elementVariable, previewBlockDevice } from './environment.js';
 import { helperDriveError, runGuestSteps, type GuestRun } from './guest.js';
 import { runExtraData } from './host-phase.js';
@@ -42,6 +43,8 @@ const WORK_PREFIX = '.kiln-build-';
 
 export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> {
   await preflight(o);
+  // KILN_CACHE_MAX_SIZE is read now: a bad value is a usage error before anything is built
+  const bound = cacheBound();
   const out = await prepareOutputDir(o);
   const dead = await removeDeadScratchDirs(out.dir, WORK_PREFIX);
   if (dead.length) log.info(`removed ${dead.length} work director${dead.length === 1 ? 'y' : 'ies'} of builds that were killed: ${dead.join(' ')}`);
@@ -59,23 +62,22 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     redact: redactor(Object.fromEntries(o.secrets.filter((k) => k in user).map((k) => [k, user[k]!]))),
   };
   const { clock } = ctx;
-  let helper: HeldLock | undefined;
   let ok = false;
   try {
     const prepared = await clock.timed('resolve elements', () => prepareElements(o, log, ctx.work, user));
     const distro = await distroFor(ctx, prepared, user);
     if (distro) await preflight(o, distro.tools);
     const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log }));
-    const repo = distro ? await clock.timed('packages (host)', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log })) : undefined;
+    const repo = distro ? await clock.timed('packages (host)', () => withHostCaches(ctx.cache, log, 'fetching packages', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log }))) : undefined;
     const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
     // labels, fs type and mount points are known before the size: DIB exports them to every phase
     const blockDevice = previewBlockDevice(planImage(o, prepared.blockConfig, ctx.seed, 8 * 1024 ** 3, user));
     const lib = o.dibLib ?? join(packageRoot, 'dib-lib');
     await clock.timed('extra-data.d (host)', () => runExtraData(ctx, prepared, settings, blockDevice, lib));
-    // from here on the build uses the helper drive: one build at a time per drive
-    const helperDrive = o.drive ?? ctx.cache.helperDrive;
-    helper = await lockHelperDrive(helperDrive, log);
-    const drives = await makeBuildDrives(ctx.work, helperDrive, repo?.image, o.imageSizeGB);
+    // the helper drive through an overlay of this build's own: builds at once never wait for each other
+    const helper = await useHelperDrive(o.drive ?? ctx.cache.helperDrive, ctx.work, log);
+    const helperDrive = helper.drive;
+    const drives = await makeBuildDrives(ctx.work, helper.overlay, repo?.image, o.imageSizeGB);
     const vm = await clock.timed('boot appliance', () =>
       ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }).catch((e: unknown) => {
         // QEMU refuses a damaged qcow2 before the guest starts; its message names the file
@@ -94,8 +96,11 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     } finally {
       space.stop();
       // the helper drive must come out clean whatever happened: unmount everything first
-      if (vm.state === 'ready') await vm.exec('bash -s', { stdin: releaseDrives() }).catch(() => {});
+      const released = vm.state === 'ready' && (await releaseHelperDrive(vm));
       await vm.shutdown();
+      // what the build added to the cache (a failed build's downloads too) is kept only if it let go cleanly
+      if (released) await clock.timed('merge into the helper drive', () => mergeHelperDrive(helper, log));
+      else log.warn(`the build did not let go of the helper drive cleanly: what it added to the cache is dropped (${helper.drive} is unchanged)`);
     }
     await clock.timed('outputs', () =>
       writeOutputs(ctx, { prepared, user, appliance: appliance.manifest, exported: run.exported!, disk: run.disk ? { file: drives.target, bytes: run.disk.imageBytes } : undefined }),
@@ -103,6 +108,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const planned = plannedOutputs(o);
     const outputs = await publish(ctx.staging, out.dir, [planned.dotD, ...planned.files]);
     ok = true;
+    if (bound !== undefined) await pruneToBound(ctx.cache, bound, log);
     return { outputs, timings: clock.steps, scripts: clock.scripts };
   } catch (err) {
     // whatever step it hit (a guest write, qemu-img, publishing), a full file system is the cause to name
@@ -114,9 +120,26 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     }
     throw e;
   } finally {
-    helper?.release();
     if (ok || o.deleteOnFailure) await work.remove();
     if (!ok) await removeMadeDirs(out.made);
+  }
+}
+
+/** Unmount everything in the guest; true once nothing holds the helper drive's filesystem. */
+async function releaseHelperDrive(vm: ApplianceVm): Promise<boolean> {
+  await vm.exec('bash -s', { stdin: releaseDrives() }).catch(() => {});
+  const r = await vm.exec('bash -s', { stdin: helperDriveReleased(SERIALS.cache) }).catch(() => undefined);
+  return r?.exitCode === 0;
+}
+
+/** The overlay into the helper drive; a merge that fails costs the cache, never the build. */
+async function mergeHelperDrive(helper: HelperDriveUse, log: Logger): Promise<void> {
+  try {
+    const r = await helper.merge();
+    if (r.merged) log.info(`helper drive: merged this build's additions (${(r.bytes / 1024 ** 2).toFixed(0)} MiB overlay) into ${helper.drive}`);
+    else log.info(`helper drive: ${r.reason}; this build's additions are dropped (the next build fills them in again)`);
+  } catch (e) {
+    log.warn(`helper drive: could not merge this build's additions, ${helper.drive} is unchanged: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
