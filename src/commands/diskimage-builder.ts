@@ -59,11 +59,29 @@ export async function runImageFile(files: readonly string[], o: ImageFileRun, ru
 /** kiln's entry point, for the child builds (the same kiln that runs this). */
 const KILN_BIN = join(packageRoot, 'dist', 'bin.js');
 
-/** One image by kiln's disk-image-create / ramdisk-image-create, in a process of its own. */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * One image by kiln's disk-image-create / ramdisk-image-create, in a process of its own. A
+ * signal to this kiln goes on to the build, which stops its VM and cleans up; this kiln waits
+ * for that, then stops too (building no further image).
+ */
 async function runWithKiln(c: ImageCommand): Promise<number> {
   const sub = c.tool === 'ramdisk-image-create' ? 'ramdisk' : 'dib';
-  const r = await spawn(process.execPath, [KILN_BIN, sub, ...c.args], { env: { ...process.env, ...c.environment }, extendEnv: false, stdio: 'inherit' });
-  return r.exitCode ?? 1;
+  const child = spawn(process.execPath, [KILN_BIN, sub, ...c.args], { env: { ...process.env, ...c.environment }, extendEnv: false, stdio: 'inherit' });
+  let signal: NodeJS.Signals | undefined;
+  const forward = (s: NodeJS.Signals) => {
+    signal ??= s;
+    child.kill(s);
+  };
+  for (const s of SIGNALS) process.on(s, forward);
+  try {
+    const r = await child;
+    if (signal) throw new KilnError(`interrupted (${signal}) while building image ${c.imagename}`, { hint: 'its build stopped and cleaned up; no further image was started' });
+    return r.exitCode ?? 1;
+  } finally {
+    for (const s of SIGNALS) process.off(s, forward);
+  }
 }
 
 export function register(program: Command, status: ExitStatus): void {

@@ -40,6 +40,21 @@ describe("DIB's options kiln build had not, and DIB's environment", () => {
     expect(parse(argv).formats.map((f) => f.name)).toEqual(['qcow2', 'raw']);
   });
 
+  it("Zuul's build-diskimage role: -o ROOT/NAME -t FORMATS --logfile LOG ELEMENTS, DIB_* from its environment", () => {
+    const cmd = new Command('kiln');
+    let argv: string[] = [];
+    register(cmd, new ExitStatus());
+    const dib = cmd.commands.find((c) => c.name() === 'dib')!;
+    dib.action((elements: string[], raw: Record<string, unknown>) => void (argv = dibArgv(elements, raw as never, 'disk', { DIB_RELEASE: 'trixie', DIB_CHECKSUM: '1' })));
+    dib.parse(['-o', '/home/zuul/dib-images/debian-trixie', '-t', 'qcow2,raw', '--logfile', '/home/zuul/zuul-output/logs/diskimage-debian-trixie.log', 'debian-minimal', 'vm'], { from: 'user' });
+    expect(argv).toEqual(['--dib-env', '-o', '/home/zuul/dib-images/debian-trixie', '-t', 'qcow2,raw', '--logfile', '/home/zuul/zuul-output/logs/diskimage-debian-trixie.log', 'debian-minimal', 'vm']);
+    const cmdB = buildCommand('t');
+    let got: ReturnType<typeof buildOptionsFrom> | undefined;
+    cmdB.action((elements: string[], raw: Record<string, unknown>) => void (got = buildOptionsFrom(elements, raw, { DIB_RELEASE: 'trixie', DIB_CHECKSUM: '1' })));
+    cmdB.parse(argv, { from: 'user' });
+    expect(got).toMatchObject({ dibEnv: true, logfile: '/home/zuul/zuul-output/logs/diskimage-debian-trixie.log', checksums: ['md5', 'sha256'] });
+  });
+
   it('-x -x counts, as DIB_DEBUG_TRACE', () => {
     const cmd = new Command('kiln');
     register(cmd, new ExitStatus());
