@@ -3,12 +3,11 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * e2e files in an order that lets later ones reuse what earlier ones fill: debian.test.ts
- * makes the one cold Debian build (appliance, host package downloads, helper drive);
- * dib-compat.test.ts exports that warm cache and builds from it offline; upstream.test.ts then
- * builds DIB's elements warm. Everything else keeps vitest's order,
- * ahead of the e2e files. Each file is still correct alone, only slower.
+ * makes the one cold trixie build (appliance, host package downloads, helper drive); the
+ * files after it build warm. Everything else keeps vitest's order, ahead of the e2e files.
+ * Each file is still correct alone, only slower.
  */
-const E2E_ORDER = ['build-tiny', 'ramdisk', 'debian', 'dib-compat', 'upstream'];
+const E2E_ORDER = ['build-tiny', 'ramdisk', 'kill', 'debian', 'efi', 'lvm', 'progress', 'dib-compat', 'upstream', 'arm64', 'container'];
 function rank(file: string): number {
   const m = /test\/e2e\/([^/]+)\.test\.ts$/.exec(file.replace(/\\/g, '/'));
   if (!m) return -1;

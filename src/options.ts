@@ -7,6 +7,7 @@ import { parseEnvvar, userEnvironment, type EnvvarSpec } from './env/envvar.js';
 import { checksumKinds, getFormat, imageBaseName, parseDockerTarget, type ChecksumKind, type OutputFormat } from './outputs/index.js';
 import { parseBreak } from './elements/phases.js';
 import { parseAccel, type AccelOption } from './vm/accel.js';
+import { ARCHES, hostArch, parseArch, type Arch } from './arch.js';
 
 export interface BuildOptions {
   elements: string[];
@@ -35,7 +36,8 @@ export interface BuildOptions {
   secrets: string[];
   dibEnv: boolean;
   extraPackages: string[];
-  arch: string;
+  /** The target's architecture, Debian's name (ARCH for elements). */
+  arch: Arch;
   debug: number;
   compress: boolean;
   /** --checksum (both), else DIB_CHECKSUM's forms from the user's variables: NAME.FORMAT.md5 / .sha256. */
@@ -73,10 +75,9 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
   const formats = [...new Map(names.map((f) => getFormat(f)).map((f) => [f.name, f])).values()]; // getFormat throws a UsageError listing the valid names
   const imageBase = imageBaseName(resolve(name), names);
   if (formats.some((f) => f.name === 'docker')) parseDockerTarget(str('dockerTarget') ?? `${basename(imageBase)}:latest`);
-  const arch = str('arch') ?? 'amd64';
-  if (!['amd64', 'x86_64'].includes(arch)) {
-    throw new UsageError(`--arch ${arch}: kiln builds for this host's architecture (amd64) only for now`, { hint: 'drop --arch, or build on a host of that architecture' });
-  }
+  // DIB's spellings and Debian's; elements see Debian's (debootstrap --arch, binary-ARCH), as DIB's own mapping gives
+  const arch = parseArch(str('arch') ?? hostArch() ?? 'amd64');
+  if (!arch) throw new UsageError(`--arch ${str('arch')}: kiln cannot build for that architecture`, { hint: `architectures kiln can build (on any host, without binfmt): ${ARCHES.join(', ')} (also spelled x86_64, aarch64)` });
   const accel = parseAccel(str('accel') ?? 'auto', '--accel');
   const fsType = str('fsType');
   if (fsType && !['ext2', 'ext3', 'ext4', 'xfs', 'vfat'].includes(fsType)) throw new UsageError(`--fs-type ${fsType}: kiln makes ext2, ext3, ext4, xfs or vfat`);
@@ -107,7 +108,7 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     secrets: secrets.map((s) => parseEnvvar(s).name),
     dibEnv: !!o.dibEnv,
     extraPackages: list('extraPackages'),
-    arch: 'amd64',
+    arch,
     debug,
     compress: o.compression !== false,
     checksums: o.checksum ? ['md5', 'sha256'] : checksumKinds(userEnvironment(envvars, env, !!o.dibEnv).DIB_CHECKSUM),

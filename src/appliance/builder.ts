@@ -4,6 +4,7 @@
 import { mkdir, readFile, readdir, rename, rm, statfs, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { hostArch, type Arch } from '../arch.js';
 import { ApplianceError, KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../host/run.js';
@@ -13,6 +14,7 @@ import { privateDir } from '../cache/layout.js';
 import { buildInitramfs } from './initramfs.js';
 import { installKernel } from './kernel.js';
 import { pvhKernel } from './pvh.js';
+import { arm64Image } from './arm64-image.js';
 import { applianceKey, loadRecipe, type Recipe } from './recipe.js';
 import { writeMaintainerFiles } from './rootfs.js';
 import { unpackDebs } from './unpack.js';
@@ -21,6 +23,8 @@ import { applianceForRecipe, fileSize, openAppliance, openIfIntact, setRecipePoi
 
 export interface ApplianceBuildOptions {
   logger: Logger;
+  /** Debian architecture of the appliance (default amd64): its packages and the VM that runs it. */
+  arch?: Arch;
   /** Re-resolve package versions even if this recipe was built before. */
   refresh?: boolean;
   mirror?: string;
@@ -35,7 +39,7 @@ export interface ApplianceBuildOptions {
 export const APPLIANCE_ARCHIVE: Archive = { ...DEBIAN_ARCHIVE, suite: 'bookworm' };
 
 export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ appliance: Appliance; cached: boolean }> {
-  const recipe = await loadRecipe(opts.recipeDir);
+  const recipe = await loadRecipe(opts.recipeDir, opts.arch ?? 'amd64');
   const store = opts.store ?? storeDir();
   if (!opts.refresh) {
     const hit = await applianceForRecipe(recipe.recipeHash, store);
@@ -70,9 +74,9 @@ export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ app
 const kilnFiles = { init: 0o755, sshd_config: 0o644, execd: 0o755, readdrive: 0o755 } as const;
 
 async function buildInto(work: string, store: string, recipe: Recipe, src: Archive, log: Logger): Promise<Appliance> {
-  const apt = new PrivateApt(join(work, 'apt'), 'amd64');
+  const apt = new PrivateApt(join(work, 'apt'), recipe.arch);
   await apt.init(archiveSources(src));
-  log.info(`resolving ${recipe.packages.length} appliance packages from ${src.mirror} ${src.suite}`);
+  log.info(`resolving ${recipe.packages.length} appliance packages (${recipe.arch}) from ${src.mirror} ${src.suite}`);
   await apt.update();
   const kernelPkg = (await apt.dependsOf(recipe.kernelPackage)).find((d) => d.startsWith('linux-image-')) ?? recipe.kernelPackage;
   const debs = await apt.downloadClosure(recipe.packages);
@@ -100,7 +104,9 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: Archi
     await chmod(join(root, 'usr/lib/kiln', f), mode);
   }
   const kernel = await installKernel(kernelDeb, join(work, 'kernel'), root, recipe.modules);
-  await run('ldconfig', ['-r', root], { what: 'write the appliance ld.so.cache (ldconfig -r)' });
+  // the host's ldconfig reads only its own architecture's libraries (of an arm64 root it
+  // writes an empty cache); without a cache the guest's ld.so searches its multiarch dirs
+  if (recipe.arch === hostArch()) await run('ldconfig', ['-r', root], { what: 'write the appliance ld.so.cache (ldconfig -r)' });
 
   const out = join(work, 'out');
   await mkdir(out);
@@ -109,9 +115,9 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: Archi
   });
   const initrd = await buildInitramfs({ busybox, init: recipe.files['initramfs-init'], kernelVersion: kernel.version, bootModules: kernel.bootModules, modulesDir: kernel.modulesDir });
   await writeFile(join(out, 'initrd'), initrd);
-  const bzImage = await readFile(kernel.vmlinuz);
-  const pvh = pvhKernel(bzImage);
-  await writeFile(join(out, 'kernel'), pvh ?? bzImage);
+  const vmlinuz = await readFile(kernel.vmlinuz);
+  const bootKernel = bootableKernel(recipe.arch, vmlinuz, kernel.vmlinuz);
+  await writeFile(join(out, 'kernel'), bootKernel.data);
   log.info('writing the appliance root image (squashfs)');
   // -all-root: the tree was unpacked by a non-root user, but in the appliance everything is root's
   await run('mksquashfs', [root, join(out, 'root.sqfs'), '-all-root', '-noappend', '-no-progress', '-quiet', '-comp', 'lz4', '-mkfs-time', '0', '-all-time', '0'], {
@@ -120,9 +126,10 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: Archi
   const manifest: ApplianceManifest = {
     key,
     recipeHash: recipe.recipeHash,
+    arch: recipe.arch,
     kernelVersion: kernel.version,
     kernelPackage: `${kernelInfo.name} ${kernelInfo.version}`,
-    kernelBoot: pvh ? 'pvh' : 'bzimage',
+    kernelBoot: bootKernel.boot,
     packages: debs.map(({ name, version, arch }) => ({ name, version, arch })),
     suite: src.suite,
     mirror: src.mirror,
@@ -141,6 +148,13 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: Archi
   }
   await setRecipePointer(store, recipe.recipeHash, key);
   return (await openAppliance(dest))!;
+}
+
+/** What the store keeps as 'kernel': what QEMU starts fastest for this architecture. */
+function bootableKernel(arch: Arch, vmlinuz: Buffer, name: string): { data: Buffer; boot: ApplianceManifest['kernelBoot'] } {
+  if (arch === 'arm64') return { data: arm64Image(vmlinuz, name), boot: 'image' };
+  const pvh = pvhKernel(vmlinuz);
+  return pvh ? { data: pvh, boot: 'pvh' } : { data: vmlinuz, boot: 'bzimage' };
 }
 
 function pick(o: ApplianceBuildOptions): Partial<Archive> {

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Arch } from '../arch.js';
 import { ApplianceError } from '../errors.js';
 import { applianceDataDir } from '../paths.js';
 import { parseModuleList, type ModuleSpec } from './kernel.js';
@@ -14,6 +15,8 @@ export const BUILDER_VERSION = 2;
 export const recipeFiles = ['packages', 'kernel', 'modules', 'initramfs-init', 'init', 'sshd_config', 'execd', 'readdrive'] as const;
 
 export interface Recipe {
+  /** The Debian architecture of every package (and so of the appliance VM). */
+  arch: Arch;
   packages: string[];
   kernelPackage: string;
   modules: ModuleSpec[];
@@ -29,18 +32,32 @@ export function parseList(text: string): string[] {
     .filter(Boolean);
 }
 
-export async function loadRecipe(dir: string = applianceDataDir): Promise<Recipe> {
+export async function loadRecipe(dir: string = applianceDataDir, arch: Arch = 'amd64'): Promise<Recipe> {
   const files = {} as Recipe['files'];
   for (const f of recipeFiles) files[f] = await readFile(join(dir, f), 'utf8');
-  const kernel = parseList(files.kernel);
-  if (kernel.length !== 1) throw new ApplianceError(`${join(dir, 'kernel')} must name exactly one kernel package, not ${kernel.length}`);
   return {
+    arch,
     packages: parseList(files.packages),
-    kernelPackage: kernel[0]!,
+    kernelPackage: kernelFor(files.kernel, arch, join(dir, 'kernel')),
     modules: parseModuleList(files.modules),
     files,
-    recipeHash: hashParts([`builder ${BUILDER_VERSION}`, ...recipeFiles.map((f) => `${f}\n${files[f]}`)]),
+    // the same files make a different appliance per architecture
+    recipeHash: hashParts([`builder ${BUILDER_VERSION}`, `arch ${arch}`, ...recipeFiles.map((f) => `${f}\n${files[f]}`)]),
   };
+}
+
+/** appliance/kernel: one `ARCH PACKAGE` line per architecture. */
+export function kernelFor(text: string, arch: Arch, file = 'appliance/kernel'): string {
+  const lines = parseList(text).map((l) => l.split(/\s+/));
+  const bad = lines.find((w) => w.length !== 2);
+  if (bad) throw new ApplianceError(`${file}: '${bad.join(' ')}' is not 'ARCH PACKAGE'`);
+  const mine = lines.filter((w) => w[0] === arch).map((w) => w[1]!);
+  if (mine.length !== 1) {
+    throw new ApplianceError(`${file} must name exactly one kernel package for ${arch}, not ${mine.length}`, {
+      hint: `architectures it names: ${[...new Set(lines.map((w) => w[0]))].join(', ') || 'none'}`,
+    });
+  }
+  return mine[0]!;
 }
 
 /** The appliance key: what was resolved (every package and version) plus the recipe. */

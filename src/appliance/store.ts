@@ -4,16 +4,19 @@
 import { access, readFile, rename, writeFile, stat } from 'node:fs/promises';
 import { constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Arch } from '../arch.js';
 import { ApplianceError } from '../errors.js';
 import { cacheLayout } from '../cache/layout.js';
 
 export interface ApplianceManifest {
   key: string;
   recipeHash: string;
+  /** Absent in manifests written before appliances had an architecture: amd64. */
+  arch?: Arch;
   kernelVersion: string;
   kernelPackage: string;
-  /** How QEMU starts the kernel file: an ELF at its PVH entry, or the bzImage as packaged. */
-  kernelBoot: 'pvh' | 'bzimage';
+  /** How QEMU starts the kernel file: an ELF at its PVH entry, the bzImage as packaged, or an arm64 Image. */
+  kernelBoot: 'pvh' | 'bzimage' | 'image';
   packages: { name: string; version: string; arch: string }[];
   suite: string;
   mirror: string;
@@ -78,4 +81,9 @@ export async function setRecipePointer(store: string, recipeHash: string, key: s
 
 export async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;
+}
+
+/** The architecture of a built appliance (amd64 for manifests that predate the field). */
+export function applianceArch(a: Appliance): Arch {
+  return a.manifest.arch ?? 'amd64';
 }

@@ -10,6 +10,7 @@ export { configFromEnv } from './source.js';
 export { dibImageSize, dibRootMkfsOptions } from './dib-params.js';
 export { deriveUuid, deriveId32 } from './ids.js';
 export { blockDeviceEnv } from './env.js';
+export { filesystemBytes, rootBytes } from './capacity.js';
 export { partitionDevice, filesystemDevice, type DeviceOptions } from './render/devices.js';
 export { sfdiskScript, renderPartitionScript, type PartitionScriptOptions } from './render/partition.js';
 export { renderMkfsScript, mkfsCommand, canPopulateRoot, type MkfsScriptOptions } from './render/mkfs.js';

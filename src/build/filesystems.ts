@@ -13,6 +13,7 @@ import {
   renderPartitionScript,
   renderUnmountScript,
   renderWriteFstabScript,
+  rootBytes,
   type Plan,
 } from '../blockdev/index.js';
 import { measureTree } from '../guest/chroot.js';
@@ -37,6 +38,31 @@ export function imageSizeFor(o: BuildOptions, treeKiB: number, rootType: Plan['r
   return o.imageSizeGB !== undefined ? bytes : Math.max(bytes, 256 * 1024 ** 2);
 }
 
+/**
+ * What the root filesystem must hold: the tree with room to spare (DIB's formula gives a lone
+ * root tree/0.6; this asks for tree/0.7, so a layout of one root partition never grows), and
+ * ext4's 64 MiB journal.
+ */
+export function rootNeeds(treeKiB: number, rootType: Plan['root']['type']): number {
+  return Math.ceil((treeKiB * 1024) / 0.7) + (rootType === 'ext4' ? 64 * 1024 ** 2 : 0);
+}
+
+/**
+ * DIB sizes the disk from the tree; a layout that gives the root filesystem only a share of it
+ * (logical volumes by percentage) would leave the root too small for the tree. Grow the image
+ * until the root gets what rootNeeds says. --size is the user's word.
+ */
+export function sizeForRoot(o: BuildOptions, imageBytes: number, rootNeeds: number, planFor: (bytes: number) => Plan): { imageBytes: number; plan: Plan } {
+  let bytes = imageBytes;
+  let plan = planFor(bytes);
+  for (let i = 0; i < 6 && o.imageSizeGB === undefined && rootBytes(plan) < rootNeeds; i++) {
+    const grown = Math.ceil((bytes * (rootNeeds / rootBytes(plan)) * 1.02) / 65536) * 65536;
+    bytes = Math.max(grown, bytes + 65536);
+    plan = planFor(bytes);
+  }
+  return { imageBytes: bytes, plan };
+}
+
 export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
   const { o, log } = g.ctx;
   const p = guestPaths;
@@ -44,8 +70,7 @@ export async function makeFilesystems(g: GuestRun): Promise<MadeDisk> {
   const rootType = planImage(o, g.prepared.blockConfig, g.ctx.seed, 8 * 1024 ** 3, g.settings.user).root.type;
   // DIB's test is a substring of IMAGE_ELEMENT: block-device-efi-lvm and -efi-4k count too
   const efi = g.prepared.resolution.elements.some((e) => e.name.startsWith('block-device-efi'));
-  const imageBytes = imageSizeFor(o, treeKiB, rootType, efi);
-  const plan = planImage(o, g.prepared.blockConfig, g.ctx.seed, imageBytes, g.settings.user);
+  const { imageBytes, plan } = sizeForRoot(o, imageSizeFor(o, treeKiB, rootType, efi), rootNeeds(treeKiB, rootType), (bytes) => planImage(o, g.prepared.blockConfig, g.ctx.seed, bytes, g.settings.user));
   log.info(`image size ${(imageBytes / 1024 ** 3).toFixed(2)} GiB for a ${(treeKiB / 1024).toFixed(0)} MiB tree`);
   return g.ctx.clock.timed('make filesystems', async () => {
     await g.vm.script('moving the tree aside', moveTreeAside());

@@ -67,7 +67,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const prepared = await clock.timed('resolve elements', () => prepareElements(o, log, ctx.work, user));
     const distro = await distroFor(ctx, prepared, user);
     if (distro) await preflight(o, distro.tools);
-    const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log }));
+    const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log, arch: o.arch }));
     const repo = distro ? await clock.timed('packages (host)', () => withHostCaches(ctx.cache, log, 'fetching packages', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log }))) : undefined;
     const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
     // labels, fs type and mount points are known before the size: DIB exports them to every phase

@@ -46,6 +46,7 @@ function buildManifest(ctx: BuildContext, a: OutputInputs): BuildManifest {
   const reproducible = o.seed !== undefined || o.sourceDateEpoch !== undefined;
   return {
     kiln: kilnVersion(),
+    arch: o.arch,
     appliance: { key: a.appliance.key, kernel: a.appliance.kernelVersion, suite: a.appliance.suite },
     elements: a.prepared.resolution.elements.map((e) => ({ name: e.name, sha256: elementDigest(e.path) })),
     sourceDateEpoch: o.sourceDateEpoch ?? null,

@@ -4,11 +4,11 @@
 import { KilnError } from '../errors.js';
 import { missingTools, type ToolSpec } from '../host/tools.js';
 import type { BuildOptions } from '../options.js';
-import { DEFAULT_QEMU } from '../vm/qemu-binary.js';
+import { archFacts, type Arch } from '../arch.js';
 
-/** What every build runs on the host, whatever its elements. */
-export const BUILD_TOOLS: readonly ToolSpec[] = [
-  { tool: DEFAULT_QEMU, debianPackage: 'qemu-system-x86', purpose: 'boot the appliance' },
+/** What every build runs on the host, whatever its elements: the QEMU of the target's architecture among them. */
+export const buildTools = (arch: Arch): readonly ToolSpec[] => [
+  { tool: archFacts[arch].qemu, debianPackage: archFacts[arch].qemuPackage, purpose: `boot the ${arch} appliance` },
   { tool: 'qemu-img', debianPackage: 'qemu-utils', purpose: 'make the helper drive and convert images' },
   { tool: 'flock', debianPackage: 'util-linux', purpose: 'lock the helper drive and build directories' },
 ];
@@ -17,7 +17,7 @@ export class HostNotReadyError extends KilnError {}
 
 /** Throws one error naming everything missing (tools, formats this host cannot write); with `only`, just those tools. */
 export async function preflight(o: BuildOptions, only?: readonly ToolSpec[]): Promise<void> {
-  const tools = await missingTools(only ?? BUILD_TOOLS);
+  const tools = await missingTools(only ?? buildTools(o.arch));
   const lines = [...tools.lines];
   for (const f of o.ramdisk || only ? [] : o.formats) {
     const s = await f.supported();

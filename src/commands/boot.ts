@@ -1,5 +1,8 @@
 // `kiln boot IMAGE`: does the image boot? Exit 0 when the console shows a login prompt (or --marker), 1 when not.
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ARCHES, hostArch, parseArch, type Arch } from '../arch.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { memsize } from '../options.js';
@@ -12,6 +15,7 @@ interface BootOptions {
   marker?: string;
   uefi?: boolean;
   bios?: boolean;
+  arch?: string;
   accel: string;
   memsize: string;
   console?: boolean;
@@ -27,6 +31,7 @@ export function register(program: Command, status: ExitStatus): void {
     .option('--uefi', 'boot with UEFI firmware (OVMF); default: UEFI when the image can boot no other way (an ESP and no BIOS boot partition, or 4K sectors)')
     .option('--bios', 'boot with the BIOS even if the image has an ESP')
     .option('--accel <ACCEL>', 'auto, kvm or tcg', 'auto')
+    .option('-a, --arch <ARCH>', `the image's architecture: ${ARCHES.join(', ')} (arm64 boots with UEFI, AAVMF); default: what NAME.d/kiln-manifest.json next to the image says, else this host's`)
     .option('--memsize <MiB>', 'memory in MiB', '1024')
     .option('--console', 'copy the console output to stderr')
     .action(
@@ -35,6 +40,8 @@ export function register(program: Command, status: ExitStatus): void {
         if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout ${o.timeout}: give a number of seconds above 0`);
         const marker = o.marker === undefined ? undefined : pattern(o.marker);
         if (o.uefi && o.bios) throw new UsageError('--uefi and --bios: choose one');
+        const arch = o.arch === undefined ? imageArch(image) : parseArch(o.arch);
+        if (!arch) throw new UsageError(`--arch ${o.arch}: kiln cannot boot that architecture`, { hint: `architectures kiln can boot: ${ARCHES.join(', ')}` });
         const logger = createLogger();
         const r = await bootTest({
           image,
@@ -42,6 +49,7 @@ export function register(program: Command, status: ExitStatus): void {
           timeoutMs: timeout * 1000,
           marker,
           uefi: o.uefi ? true : o.bios ? false : undefined,
+          arch,
           memoryMiB: memsize(o.memsize),
           logger,
           onConsole: o.console ? (c) => process.stderr.write(c) : undefined,
@@ -54,6 +62,16 @@ export function register(program: Command, status: ExitStatus): void {
         return 1;
       }),
     );
+}
+
+/** The architecture kiln recorded for the image it built (NAME.d/kiln-manifest.json), else this host's. */
+function imageArch(image: string): Arch | undefined {
+  const manifest = join(dirname(image), `${basename(image).replace(/\.[^.]+$/, '')}.d`, 'kiln-manifest.json');
+  try {
+    return parseArch((JSON.parse(readFileSync(manifest, 'utf8')) as { arch?: string }).arch ?? '') ?? hostArch();
+  } catch {
+    return hostArch();
+  }
 }
 
 /** --marker as the regular expression it is, or a usage error that says why it is not one. */

@@ -3,17 +3,20 @@ import { buildAppliance } from '../appliance/builder.js';
 import type { Logger } from '../log.js';
 import type { AccelOption } from '../vm/accel.js';
 import { ApplianceVm, type ApplianceVmOptions } from '../vm/appliance-vm.js';
-import { DEFAULT_QEMU, qemuVersion } from '../vm/qemu-binary.js';
+import type { Arch } from '../arch.js';
+import { defaultQemu, qemuVersion } from '../vm/qemu-binary.js';
 
 export interface SessionOptions extends Omit<ApplianceVmOptions, 'appliance' | 'logger'> {
   logger: Logger;
   accel?: AccelOption;
+  /** The appliance's architecture (default amd64). */
+  arch?: Arch;
 }
 
 export async function withAppliance<T>(opts: SessionOptions, body: (vm: ApplianceVm) => Promise<T>): Promise<T> {
   // QEMU first: without it, building the appliance would be time spent for nothing
-  await qemuVersion(opts.qemu ?? DEFAULT_QEMU, opts.qemu !== undefined);
-  const { appliance } = await buildAppliance({ logger: opts.logger });
+  await qemuVersion(opts.qemu ?? defaultQemu(opts.arch), opts.qemu !== undefined);
+  const { appliance } = await buildAppliance({ logger: opts.logger, arch: opts.arch });
   const vm = await ApplianceVm.boot({ ...opts, appliance });
   try {
     return await body(vm);

@@ -16,6 +16,8 @@ export interface ImagePackage {
 
 export interface BuildManifest {
   kiln: string;
+  /** The image's architecture (Debian's name): kiln boot reads it. */
+  arch: string;
   appliance: { key: string; kernel: string; suite: string };
   elements: { name: string; sha256: string }[];
   sourceDateEpoch: number | null;

@@ -18,6 +18,8 @@ export interface AccelPlan {
 
 export interface AccelFacts {
   option: AccelOption;
+  /** The guest runs another architecture than the host: KVM cannot run it, TCG only. */
+  foreign?: boolean;
   kvmUsable: boolean;
   /** What an earlier run found for this host, if anything. */
   verdict?: Accel;
@@ -26,6 +28,7 @@ export interface AccelFacts {
 export function planAccel(f: AccelFacts): AccelPlan {
   if (f.option === 'kvm') return { tries: ['kvm'], reason: '--accel kvm' };
   if (f.option === 'tcg') return { tries: ['tcg'], reason: '--accel tcg' };
+  if (f.foreign) return { tries: ['tcg'], reason: "the guest's architecture is not the host's" };
   if (!f.kvmUsable) return { tries: ['tcg'], reason: '/dev/kvm is not usable' };
   if (f.verdict === 'tcg') return { tries: ['tcg'], reason: 'KVM did not work on this host before' };
   if (f.verdict === 'kvm') return { tries: ['kvm', 'tcg'], reason: 'KVM worked on this host before' };

@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Appliance } from '../appliance/store.js';
+import { applianceArch, type Appliance } from '../appliance/store.js';
+import { hostArch } from '../arch.js';
 import { Channel } from '../channel/ssh.js';
 import type { ExecOptions, ExecResult } from '../channel/command.js';
 import { ExecdClient } from '../channel/execd.js';
@@ -19,7 +20,7 @@ import type { Logger } from '../log.js';
 import { cacheLayout } from '../cache/layout.js';
 import { kvmUsable, planAccel, VerdictStore, verdictKey, type AccelOption } from './accel.js';
 import { spawn, type HostProcess } from '../host/run.js';
-import { DEFAULT_QEMU, qemuVersion } from './qemu-binary.js';
+import { defaultQemu, qemuVersion } from './qemu-binary.js';
 import { QBOOT, renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
 import { stripTerminalCodes } from './console.js';
@@ -78,11 +79,14 @@ export class ApplianceVm {
       interruptHooked = true;
       onInterrupt(() => Promise.allSettled([...live].map((vm) => vm.kill())), 'vm');
     }
-    const qemu = opts.qemu ?? DEFAULT_QEMU;
+    const arch = applianceArch(opts.appliance);
+    const qemu = opts.qemu ?? defaultQemu(arch);
     const qemuVersionLine = await qemuVersion(qemu, opts.qemu !== undefined);
     const verdicts = new VerdictStore(cacheLayout().accelVerdicts);
     const key = verdictKey(qemuVersionLine);
-    const plan = planAccel({ option: opts.accel ?? 'auto', kvmUsable: await kvmUsable(), verdict: await verdicts.get(key) });
+    const foreign = arch !== hostArch();
+    if (foreign && opts.accel === 'kvm') throw new ApplianceError(`--accel kvm cannot run an ${arch} appliance on this ${hostArch() ?? process.arch} host`, { hint: 'drop --accel kvm: kiln emulates the guest (TCG)' });
+    const plan = planAccel({ option: opts.accel ?? 'auto', foreign, kvmUsable: await kvmUsable(), verdict: await verdicts.get(key) });
     for (const [i, accel] of plan.tries.entries()) {
       const last = i === plan.tries.length - 1;
       const vm = new ApplianceVm(await mkdtemp(join(tmpdir(), 'kiln-vm-')), opts, generateVmKeys());
@@ -120,13 +124,15 @@ export class ApplianceVm {
     await writeFile(f('config'), Object.entries(config).map(([k, v]) => `${k}=${quote(v)}\n`).join(''), { mode: 0o600 });
     const xfer = new TransferDrive(f('transfer.raw'));
     await xfer.create();
+    const arch = applianceArch(a);
     const cfg: VmConfig = {
+      arch,
       qemu,
       accel,
       cpus: this.opts.cpus ?? cpus().length,
       memoryMiB: this.opts.memoryMiB ?? 2048,
       kernel: a.kernel,
-      firmware: existsSync(QBOOT) ? QBOOT : undefined,
+      firmware: arch === 'amd64' && existsSync(QBOOT) ? QBOOT : undefined,
       initrd: a.initrd,
       append: this.opts.append,
       drives: [

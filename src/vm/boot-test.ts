@@ -4,12 +4,13 @@ import { mkdtemp, rm, copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { archFacts, hostArch, type Arch } from '../arch.js';
 import { KilnError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { cacheLayout } from '../cache/layout.js';
 import { kvmUsable, VerdictStore, verdictKey, type AccelOption } from './accel.js';
 import { run, spawn } from '../host/run.js';
-import { accelArgs, escapeOpt, type Accel } from './qemu-args.js';
+import { accelArgs, escapeOpt, machineArgs, type Accel } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
 import { needsUefi, readImageLayout } from './image-layout.js';
 import { stripTerminalCodes } from './console.js';
@@ -22,6 +23,8 @@ export interface BootTestOptions {
   marker?: RegExp;
   /** UEFI (true) or BIOS (false); undefined: chosen from the image's partition table. */
   uefi?: boolean;
+  /** The image's architecture (default amd64); arm64 images always boot with UEFI (AAVMF). */
+  arch?: Arch;
   memoryMiB?: number;
   logger: Logger;
   /** Copy of the console output goes here too. */
@@ -30,12 +33,6 @@ export interface BootTestOptions {
 }
 
 export const LOGIN_PROMPT = /\blogin: *$/m;
-/** OVMF's code and variable store, newest build first (trixie ships only the 4 MB ones). */
-export const OVMF_FILES = [
-  { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd' },
-  { code: '/usr/share/OVMF/OVMF_CODE.fd', vars: '/usr/share/OVMF/OVMF_VARS.fd' },
-];
-
 export interface BootArgs {
   image: string;
   format: string;
@@ -45,6 +42,7 @@ export interface BootArgs {
   uefi?: { code: string; vars: string };
   /** The disk's logical sector size: 4096 for a 4K-sector image. */
   sectorSize?: number;
+  arch?: Arch;
 }
 
 export function renderBootArgs(o: BootArgs): string[] {
@@ -54,9 +52,8 @@ export function renderBootArgs(o: BootArgs): string[] {
     '-no-user-config',
     '-display',
     'none',
-    '-machine',
-    'q35',
-    ...accelArgs(o.accel),
+    ...(o.arch === 'arm64' ? machineArgs('arm64') : ['-machine', 'q35']),
+    ...accelArgs(o.accel, o.arch),
     '-smp',
     String(o.cpus),
     '-m',
@@ -79,23 +76,28 @@ export function renderBootArgs(o: BootArgs): string[] {
 
 export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elapsedMs: number; console: string }> {
   if (!existsSync(o.image)) throw new UsageError(`${o.image}: no such image`);
-  const qemu = o.qemu ?? 'qemu-system-x86_64';
+  const arch = o.arch ?? 'amd64';
+  const facts = archFacts[arch];
+  const qemu = o.qemu ?? facts.qemu;
   const info = JSON.parse((await run('qemu-img', ['info', '--output=json', o.image], { what: `read ${o.image}` })).stdout) as { format: string };
   const marker = o.marker ?? LOGIN_PROMPT;
-  const accel = await chooseAccel(o.accel, qemu);
+  // a foreign guest is always emulated
+  const accel = arch === hostArch() ? await chooseAccel(o.accel, qemu) : 'tcg';
   const dir = await mkdtemp(join(tmpdir(), 'kiln-boot-'));
   const watchdog = new Watchdog(dir);
   const layout = await readImageLayout(o.image, info.format);
-  const wantUefi = o.uefi ?? needsUefi(layout);
   let uefi: { code: string; vars: string } | undefined;
+  // arm64's virt machine has no BIOS: its images boot with UEFI only
+  const wantUefi = arch === 'arm64' || (o.uefi ?? needsUefi(layout));
   if (wantUefi) {
-    const ovmf = OVMF_FILES.find((f) => existsSync(f.code) && existsSync(f.vars));
-    if (!ovmf) throw new KilnError(`UEFI firmware is missing (${OVMF_FILES.map((f) => f.code).join(' or ')}); ${o.image} ${o.uefi ? 'was to boot with --uefi' : 'boots only with UEFI'}`, { hint: 'install it: apt-get install ovmf' });
-    uefi = { code: ovmf.code, vars: join(dir, 'vars.fd') };
-    await copyFile(ovmf.vars, uefi.vars);
+    const fw = facts.uefi.files.find((f) => existsSync(f.code) && existsSync(f.vars));
+    if (!fw) throw new KilnError(`UEFI firmware is missing (${facts.uefi.files.map((f) => f.code).join(' or ')}); ${o.image} ${o.uefi ? 'was to boot with --uefi' : 'boots only with UEFI'}`, { hint: `install it: apt-get install ${facts.uefi.package}` });
+    // the variable store is written by the firmware: each boot gets its own copy
+    uefi = { code: fw.code, vars: join(dir, 'vars.fd') };
+    await copyFile(fw.vars, uefi.vars);
   }
-  const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi, sectorSize: layout.sectorSize });
-  const how = `${wantUefi ? 'UEFI' : 'BIOS'}${o.uefi === undefined && wantUefi ? ' (the image boots no other way)' : ''}${layout.sectorSize !== 512 ? `, ${layout.sectorSize}-byte sectors` : ''}`;
+  const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi, sectorSize: layout.sectorSize, arch });
+  const how = `${arch}, ${wantUefi ? 'UEFI' : 'BIOS'}${o.uefi === undefined && wantUefi ? ' (the image boots no other way)' : ''}${layout.sectorSize !== 512 ? `, ${layout.sectorSize}-byte sectors` : ''}`;
   o.logger.info(`booting ${o.image} (${info.format}, ${how}, ${accel.toUpperCase()}), waiting up to ${Math.round(o.timeoutMs / 1000)}s for ${o.marker ? String(o.marker) : 'a login prompt'}`);
   const t0 = performance.now();
   const proc = spawn(qemu, args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false });

@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -58,4 +58,17 @@ export async function expectLogin(image: string): Promise<void> {
   const r = await kiln(['boot', '--timeout', '900', image], { timeout: BOOT_TIMEOUT_MS });
   expect(r.exitCode, r.all).toBe(0);
   expect(r.stderr).toContain('booted: login prompt');
+}
+
+/** A failed build's log (its tail) in the test output: the first thing anyone reading CI needs. */
+export function printLogOnFailure(r: { exitCode?: number; all?: string }, logfile: string): void {
+  if (r.exitCode === 0) return;
+  console.log(existsSync(logfile) ? readFileSync(logfile, 'utf8').slice(-8000) : (r.all ?? '').slice(-8000));
+}
+
+/** `kiln ARGS` as `user` (runuser; needs root) with exactly `env` added, or as ourselves when no user is given. */
+export async function kilnAs(user: string | undefined, args: string[], env: Record<string, string> = {}, timeout = 3_600_000) {
+  if (!user) return execa('node', [kilnBin, ...args], { reject: false, all: true, env, timeout });
+  const vars = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }).map(([k, v]) => `${k}=${v}`);
+  return execa('runuser', ['-u', user, '--', 'env', ...vars, process.execPath, kilnBin, ...args], { reject: false, all: true, timeout });
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const src = resolve(import.meta.dirname, '../../src');
 
 const RANK: Record<string, number> = {
-  errors: 0, log: 0, paths: 0, quote: 0, signals: 0, yaml: 0, ids: 0,
+  errors: 0, log: 0, paths: 0, quote: 0, signals: 0, yaml: 0, ids: 0, arch: 0,
   host: 1, blockdev: 1, elements: 1, channel: 1,
   guest: 2, cache: 2,
   env: 3, apt: 3,

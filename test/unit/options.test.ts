@@ -25,7 +25,9 @@ describe('buildOptionsFrom', () => {
     expect(() => buildOptionsFrom([], { name: 'n' })).toThrow(/no elements given/);
     expect(() => buildOptionsFrom(['x'], {})).toThrow(/-o\/--name is required/);
     expect(() => buildOptionsFrom(['x'], { name: 'n', formats: ['iso9000'] })).toThrow(/iso9000/);
-    expect(() => buildOptionsFrom(['x'], { name: 'n', arch: 'arm64' })).toThrow(/--arch arm64/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', arch: 's390x' })).toThrow(/--arch s390x: kiln cannot build for that architecture/);
+    expect(buildOptionsFrom(['x'], { name: 'n', arch: 'aarch64' }).arch).toBe('arm64');
+    expect(buildOptionsFrom(['x'], { name: 'n', arch: 'x86_64' }).arch).toBe('amd64');
     expect(() => buildOptionsFrom(['x'], { name: 'n', accel: 'hvf' })).toThrow(/--accel hvf/);
     expect(() => buildOptionsFrom(['x'], { name: 'n', fsType: 'ntfs' })).toThrow(/--fs-type ntfs/);
     expect(() => buildOptionsFrom(['x'], { name: 'n', envvar: ['1BAD'] })).toThrow(/--envvar 1BAD/);

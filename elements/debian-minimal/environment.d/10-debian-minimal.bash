@@ -40,9 +40,9 @@ esac
 export DIB_APT_SOURCES_CONF=${DIB_APT_SOURCES_CONF:-$_kiln_sources}
 unset _kiln_sources
 
-# The kernel: "cloud" (linux-image-cloud-amd64, the default) boots in about half the time
-# under QEMU and has the virtio/Xen/Hyper-V drivers VMs need; "generic" (linux-image-amd64,
-# what DIB installs) is the one for bare metal. Only amd64 has a cloud flavour here.
+# The kernel: "cloud" (linux-image-cloud-amd64 / -arm64, the default) boots in about half
+# the time under QEMU and has the virtio/Xen/Hyper-V drivers VMs need; "generic"
+# (linux-image-amd64 / -arm64, what DIB installs) is the one for bare metal.
 export DIB_DEBIAN_KERNEL_FLAVOUR=${DIB_DEBIAN_KERNEL_FLAVOUR:-cloud}
 export DIB_DEBIAN_NETWORKING=${DIB_DEBIAN_NETWORKING:-networkd}
 export DIB_DEBOOTSTRAP_DEFAULT_LOCALE=${DIB_DEBOOTSTRAP_DEFAULT_LOCALE:-C.UTF-8}

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applianceKey, hashParts, loadRecipe, parseList, recipeFiles } from '../../../src/appliance/recipe.js';
+import { applianceKey, hashParts, kernelFor, loadRecipe, parseList, recipeFiles } from '../../../src/appliance/recipe.js';
 import { applianceDataDir } from '../../../src/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-recipe-'));
@@ -59,7 +59,22 @@ describe('recipe hashing', () => {
   it('a kernel file naming two packages is refused', async () => {
     const d = join(dir, 'twokernels');
     cpSync(applianceDataDir, d, { recursive: true });
-    writeFileSync(join(d, 'kernel'), 'linux-image-amd64\nlinux-image-cloud-amd64\n');
-    await expect(loadRecipe(d)).rejects.toThrow(/exactly one kernel package/);
+    writeFileSync(join(d, 'kernel'), 'amd64 linux-image-amd64\namd64 linux-image-cloud-amd64\n');
+    await expect(loadRecipe(d)).rejects.toThrow(/exactly one kernel package for amd64/);
+  });
+
+  it('each architecture has its own kernel and its own recipe hash from the same files', async () => {
+    const amd = await loadRecipe(applianceDataDir, 'amd64');
+    const arm = await loadRecipe(applianceDataDir, 'arm64');
+    expect(amd.kernelPackage).toBe('linux-image-cloud-amd64');
+    expect(arm.kernelPackage).toBe('linux-image-cloud-arm64');
+    expect(arm.arch).toBe('arm64');
+    expect(arm.recipeHash).not.toBe(amd.recipeHash);
+    expect(arm.packages).toEqual(amd.packages);
+  });
+
+  it('an architecture the kernel file does not name is refused, naming those it does', () => {
+    expect(() => kernelFor('amd64 linux-image-cloud-amd64\n', 'arm64')).toThrow(/for arm64, not 0/);
+    expect(() => kernelFor('linux-image-cloud-amd64\n', 'amd64')).toThrow(/is not 'ARCH PACKAGE'/);
   });
 });

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { dibOracles } from '../../support/dib-oracles.js';
 import { fileURLToPath } from 'node:url';
 
 export const fixtureDir = fileURLToPath(new URL('../../fixtures/blockdev/', import.meta.url));
@@ -29,11 +30,16 @@ export function dibFile(path: string): string | undefined {
   const git = process.env.KILN_DIB_GIT ?? '/work/.mirror/openstack+diskimage-builder/repo';
   const r = spawnSync('git', ['-C', git, 'show', `HEAD:${path}`], { encoding: 'utf8' });
   if (r.status === 0) return r.stdout;
-  try {
-    return readFileSync(join('/usr/lib/python3/dist-packages', path), 'utf8');
-  } catch {
-    return undefined;
+  // else the newest DIB package there is: sid's and trixie's unpacked (scripts/dib-oracles), bookworm's installed
+  const oracles = [...dibOracles().oracles].sort((a, b) => b.version.localeCompare(a.version, undefined, { numeric: true }));
+  for (const o of oracles) {
+    try {
+      return readFileSync(join(dirname(o.root), path), 'utf8');
+    } catch {
+      // not in this version: try the next
+    }
   }
+  return undefined;
 }
 
 /** One of DIB's block-device test configs (diskimage_builder/block_device/tests/config/NAME.yaml). */

@@ -1,3 +1,4 @@
+import { thrown } from '../../support/thrown.js';
 import { describe, expect, it } from 'vitest';
 import {
   blockDeviceEnv,
@@ -21,14 +22,6 @@ const thin = () => planFromYaml(fixture('lvm-thin.yaml'), { seed });
 const dev = { device: '/dev/loop0' };
 const lines = (s: string) => s.split('\n');
 
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('did not throw');
-}
 
 describe('the LVM plan', () => {
   it('sizes the group from its PV and the volumes from the group, pools before their thin volumes', () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { thrown } from '../../support/thrown.js';
 import {
   mkfsCommand,
   planFromYaml,
@@ -21,14 +22,6 @@ const seed = '4k';
 const element = readFileSync(new URL('../../../elements/block-device-efi-4k/block-device-default.yaml', import.meta.url), 'utf8');
 const plan4k = planFromYaml(element, { seed, imageSize: 3 * GiB });
 
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('did not throw');
-}
 
 describe('the plan of a 4K disk', () => {
   it('records the sector size and counts every partition in 4096-byte sectors', () => {

@@ -28,6 +28,12 @@ describe('planAccel', () => {
     expect(planAccel({ option: 'auto', kvmUsable: false, verdict: 'kvm' }).tries).toEqual(['tcg']);
   });
 
+  it("auto, a guest of another architecture than the host's: TCG, whatever KVM and the verdict say", () => {
+    for (const verdict of [undefined, 'kvm', 'tcg'] as const) {
+      expect(planAccel({ option: 'auto', foreign: true, kvmUsable: true, verdict }).tries).toEqual(['tcg']);
+    }
+  });
+
   it('auto, KVM usable, no verdict yet: probe KVM, fall back to TCG', () => {
     expect(planAccel({ option: 'auto', kvmUsable: true })).toEqual({ tries: ['kvm', 'tcg'], reason: 'probing KVM' });
   });

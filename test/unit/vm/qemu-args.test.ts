@@ -1,6 +1,6 @@
 // The QEMU argv is data: each property the appliance depends on is asserted on the list itself.
 import { describe, expect, it } from 'vitest';
-import { escapeOpt, fastBootCmdline, renderQemuArgs, type VmConfig } from '../../../src/vm/qemu-args.js';
+import { ARM64_MACHINE, ARM64_TCG_CPU, bootCmdline, escapeOpt, fastBootCmdline, renderQemuArgs, type VmConfig } from '../../../src/vm/qemu-args.js';
 
 const base: VmConfig = {
   qemu: 'qemu-system-x86_64',
@@ -142,5 +142,36 @@ describe('renderQemuArgs: labels', () => {
     expect(values(a, '-device')).toContain('virtio-blk-pci,drive=drive0,serial=x,,y');
     expect(values(a, '-device')).toContain('virtserialport,bus=vser0.0,chardev=port0,name=p,,q');
     expect(values(a, '-fw_cfg')).toEqual(['name=opt/a,,b,file=/f']);
+  });
+});
+
+describe('renderQemuArgs: arm64', () => {
+  const arm: VmConfig = { ...base, arch: 'arm64', qemu: 'qemu-system-aarch64', firmware: '/usr/share/qemu/qboot.rom' };
+
+  it('the virt machine, TCG with the arm64 CPU, no PC firmware', () => {
+    const a = renderQemuArgs(arm);
+    expect(value(a, '-machine')).toBe(ARM64_MACHINE);
+    expect(value(a, '-machine')).toMatch(/^virt\b/);
+    expect(value(a, '-accel')).toBe('tcg,thread=multi');
+    expect(value(a, '-cpu')).toBe(ARM64_TCG_CPU);
+    expect(value(a, '-bios')).toBeUndefined();
+  });
+
+  it('the PL011 console and none of the PC-only kernel words', () => {
+    const cmdline = value(renderQemuArgs({ ...arm, append: ['x=1'] }), '-append')!.split(' ');
+    expect(cmdline).toEqual([...bootCmdline('arm64'), 'x=1']);
+    expect(cmdline).toContain('console=ttyAMA0');
+    expect(cmdline.join(' ')).not.toMatch(/ttyS0|i8042|8250|tsc=/);
+  });
+
+  it('the same PCI devices and fw_cfg as amd64', () => {
+    const a = renderQemuArgs(arm);
+    const b = renderQemuArgs(base);
+    for (const f of ['-drive', '-device', '-chardev', '-fw_cfg', '-serial', '-kernel', '-initrd']) expect(values(a, f)).toEqual(values(b, f));
+  });
+
+  it('amd64 is unchanged when no architecture is given', () => {
+    expect(renderQemuArgs(base)).toEqual(renderQemuArgs({ ...base, arch: 'amd64' }));
+    expect(value(renderQemuArgs(base), '-machine')).toBe('q35,vmport=off,smm=off');
   });
 });
