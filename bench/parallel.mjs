@@ -3,7 +3,7 @@
 // another, total wall time of each way, measured in one run; then the helper drive they all
 // used checked: converted to a sparse raw file (no root needed) and `e2fsck -n -f`'d, and
 // each build's own 8 MiB (bench/elements/cache-writer) either in it whole (its build merged)
-// or absent (another build merged first, so its additions were dropped). Run after
+// or absent (its additions were dropped: builds at once keep one lineage whole). Run after
 // `npm run build`, under the VM lock on shared machines:
 //
 //   flock /tmp/kiln-vm.lock node bench/parallel.mjs [--debian]
@@ -35,7 +35,7 @@ async function build(kind, tag) {
   const t0 = performance.now();
   const r = await execa('node', [kiln, ...args], { reject: false, all: true });
   const ms = performance.now() - t0;
-  const merge = /helper drive: merged/.test(r.all) ? 'merged' : /additions are dropped/.test(r.all) ? 'dropped' : 'no merge';
+  const merge = /helper drive: merged/.test(r.all) ? (/in place of/.test(r.all) ? 'merged, replacing a smaller lineage' : 'merged') : /additions are dropped/.test(r.all) ? 'dropped' : 'no merge';
   if (r.exitCode !== 0) console.log(`  ${tag} FAILED (exit ${r.exitCode}):\n    ${r.all.split('\n').slice(-15).join('\n    ')}`);
   rmSync(join(work, `${tag}.qcow2`), { force: true });
   rmSync(join(work, `${tag}.d`), { recursive: true, force: true });
@@ -80,10 +80,15 @@ try {
     const got = (await execa('sha256sum', [], { input: data })).stdout.split(' ')[0];
     if (want !== got) bad.push(f);
   }
-  const merged = [...warm, ...seq, ...par].filter((r) => r.merge === 'merged').map((r) => r.tag);
-  const missing = merged.filter((t) => !files.includes(t));
-  console.log(`files of the builds in the helper drive: ${files.sort().join(' ')}; merged builds missing from it: ${missing.join(' ') || 'none'}; damaged: ${bad.join(' ') || 'none'}`);
-  process.exitCode = fsck.exitCode === 0 && missing.length === 0 && bad.length === 0 && [...seq, ...par].every((r) => r.exitCode === 0) ? 0 : 1;
+  // what must hold: every file whole; none of a build whose additions were dropped; every file
+  // of the builds one after another (each merged onto the one before); of builds at once, one
+  // lineage: at least one of them (a later merge may replace an earlier, smaller one whole)
+  const merged = new Set([...warm, ...seq, ...par].filter((r) => r.merge.startsWith('merged')).map((r) => r.tag));
+  const strays = files.filter((f) => !merged.has(f));
+  const missing = seq.filter((r) => !files.includes(r.tag)).map((r) => r.tag);
+  for (const [label, group] of [['warm-up', warm], ['at once', par]]) if (!group.some((r) => files.includes(r.tag))) missing.push(`(none of ${label})`);
+  console.log(`files of the builds in the helper drive: ${files.sort().join(' ')}; missing: ${missing.join(' ') || 'none'}; of dropped builds: ${strays.join(' ') || 'none'}; damaged: ${bad.join(' ') || 'none'}`);
+  process.exitCode = fsck.exitCode === 0 && missing.length === 0 && strays.length === 0 && bad.length === 0 && [...seq, ...par].every((r) => r.exitCode === 0) ? 0 : 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@
 // what must happen whatever becomes of the build: the VM goes, the helper drive is let go of,
 // the work dir goes (or stays for --no-delete-on-failure), and nothing reaches the output
 // directory unless every step succeeded.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { buildAppliance } from '../appliance/builder.js';
 import { cacheLayout } from '../cache/layout.js';
 import { useHelperDrive, type HelperDriveUse } from '../cache/helper-drive.js';
@@ -81,7 +81,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const vm = await clock.timed('boot appliance', () =>
       ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }).catch((e: unknown) => {
         // QEMU refuses a damaged qcow2 before the guest starts; its message names the file
-        throw e instanceof Error && e.message.includes(helperDrive) ? helperDriveError(helperDrive, 'QEMU cannot open it', e) : e;
+        throw e instanceof Error && e.message.includes(basename(helperDrive)) ? helperDriveError(helperDrive, 'QEMU cannot open it', e) : e;
       }),
     );
     log.info(`appliance up in ${(vm.bootMs / 1000).toFixed(1)}s (${vm.accel?.toUpperCase()})`);
@@ -100,7 +100,10 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
       await vm.shutdown();
       // what the build added to the cache (a failed build's downloads too) is kept only if it let go cleanly
       if (released) await clock.timed('merge into the helper drive', () => mergeHelperDrive(helper, log));
-      else log.warn(`the build did not let go of the helper drive cleanly: what it added to the cache is dropped (${helper.drive} is unchanged)`);
+      else {
+        await helper.discard();
+        log.warn(`the build did not let go of the helper drive cleanly: what it added to the cache is dropped (${helper.drive} is unchanged)`);
+      }
     }
     await clock.timed('outputs', () =>
       writeOutputs(ctx, { prepared, user, appliance: appliance.manifest, exported: run.exported!, disk: run.disk ? { file: drives.target, bytes: run.disk.imageBytes } : undefined }),
@@ -136,7 +139,7 @@ async function releaseHelperDrive(vm: ApplianceVm): Promise<boolean> {
 async function mergeHelperDrive(helper: HelperDriveUse, log: Logger): Promise<void> {
   try {
     const r = await helper.merge();
-    if (r.merged) log.info(`helper drive: merged this build's additions (${(r.bytes / 1024 ** 2).toFixed(0)} MiB overlay) into ${helper.drive}`);
+    if (r.merged) log.info(`helper drive: merged this build's additions (${(r.bytes / 1024 ** 2).toFixed(0)} MiB overlay) into ${helper.drive}${r.replaced ? `, in place of ${r.replaced}` : ''}`);
     else log.info(`helper drive: ${r.reason}; this build's additions are dropped (the next build fills them in again)`);
   } catch (e) {
     log.warn(`helper drive: could not merge this build's additions, ${helper.drive} is unchanged: ${e instanceof Error ? e.message : String(e)}`);

@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { KilnError } from '../errors.js';
 import { run } from '../host/run.js';
 import type { Logger } from '../log.js';
-import { withHelperDriveLock } from './helper-drive.js';
+import { newLineage, withHelperDriveLock } from './helper-drive.js';
 import { withHostCaches } from './host-lock.js';
 import { privateDir, type CacheLayout } from './layout.js';
 
@@ -84,7 +84,11 @@ export async function importCache(c: CacheLayout, file: string, log: Logger): Pr
     let kept = 0;
     await withHostCaches(c, log, 'importing', () =>
       withHelperDriveLock(c.helperDrive, log, 'importing', async () => {
-        if (hasDrive) await rename(drive, c.helperDrive);
+        if (hasDrive) {
+          await rename(drive, c.helperDrive);
+          // builds that started on the drive it replaces drop their merges
+          await newLineage(c.helperDrive);
+        }
         for (const m of cacheMembers(c).filter((x) => x.path !== c.helperDrive)) {
           const r = await addMissing(join(staging, m.name), m.path);
           added += r.added;

@@ -23,15 +23,23 @@ export interface CacheUnit {
 /** Repository images are attached by builds a moment after they are chosen (apt/local-repo.ts keeps an hour too). */
 const REPO_IMAGE_GRACE_MS = 3600_000;
 
-/** Space and newest mtime of a file or tree (of its files: a directory's own changes with any entry), symlinks not followed. */
-async function measure(path: string): Promise<{ bytes: number; newestMs: number }> {
+/**
+ * Space and newest mtime of a file or tree (of its files: a directory's own changes with any
+ * entry), symlinks not followed, a file with several links counted once.
+ */
+async function measure(path: string, seen = new Set<string>()): Promise<{ bytes: number; newestMs: number }> {
   const s = await lstat(path).catch(() => undefined);
   if (!s) return { bytes: 0, newestMs: 0 };
-  if (!s.isDirectory()) return { bytes: s.blocks * 512, newestMs: s.mtimeMs };
+  if (!s.isDirectory()) {
+    const id = `${s.dev}:${s.ino}`;
+    if (s.nlink > 1 && seen.has(id)) return { bytes: 0, newestMs: s.mtimeMs };
+    seen.add(id);
+    return { bytes: s.blocks * 512, newestMs: s.mtimeMs };
+  }
   let bytes = s.blocks * 512;
   let newestMs = 0;
   for (const name of await readdir(path)) {
-    const m = await measure(join(path, name));
+    const m = await measure(join(path, name), seen);
     bytes += m.bytes;
     newestMs = Math.max(newestMs, m.newestMs);
   }

@@ -7,7 +7,7 @@ import { KilnError } from '../errors.js';
 import { exportCache, importCache } from '../cache/archive.js';
 import { cacheBound, mib, parseCacheSize, pruneCache } from '../cache/bound.js';
 import { cacheLayout, HOST_CACHES, type CacheLayout } from '../cache/layout.js';
-import { helperDriveUser, lockFileOf } from '../cache/helper-drive.js';
+import { helperDriveUser, lineageFileOf, lockFileOf } from '../cache/helper-drive.js';
 import { withHostCaches } from '../cache/host-lock.js';
 import { tryLock } from '../host/lock.js';
 import { run } from '../host/run.js';
@@ -40,6 +40,7 @@ export function register(program: Command, status: ExitStatus): void {
         try {
           // builds running now keep the drive they opened; they drop their merges when they end
           await rm(c.helperDrive, { force: true });
+          await rm(lineageFileOf(c.helperDrive), { force: true });
           await withHostCaches(c, createLogger(), 'clearing', async () => {
             for (const k of HOST_CACHES) await rm(c[k], { recursive: true, force: true });
           });
