@@ -46,10 +46,14 @@ export interface HelperDriveUse {
 
 export type MergeOutcome = { merged: true; bytes: number; replaced?: string } | { merged: false; reason: string };
 
-/** Which file `drive` is now: a merge, an import or a clear makes a new one (never rewrites it). */
+/**
+ * Which file `drive` is now: a merge, an import or a clear makes a new one (never rewrites it).
+ * Not its ctime: every build's hard link to it changes that. Its inode cannot be reused while a
+ * build's link holds it; mtime and size tell files apart where there is no link.
+ */
 async function identity(drive: string): Promise<string | undefined> {
   const s = await stat(drive, { bigint: true }).catch(() => undefined);
-  return s && `${s.dev}:${s.ino}:${s.ctimeNs}:${s.size}`;
+  return s && `${s.dev}:${s.ino}:${s.mtimeNs}:${s.size}`;
 }
 
 const lineage = (drive: string) => readFile(lineageFileOf(drive), 'utf8').then((t) => t.trim(), () => undefined);

@@ -4,7 +4,7 @@
 // into a fresh cache dir and used by an --offline Debian build. Runs after debian.test.ts
 // (vitest.config.ts E2E_ORDER) and reuses its warm cache; alone it fills the cache first.
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,7 +139,7 @@ describe('kiln cache export, import into a fresh cache dir, --offline build from
     let t0 = performance.now();
     const ex = await kiln(['cache', 'export', archive]);
     expect(ex.exitCode, ex.all).toBe(0);
-    console.log(`cache export: ${seconds(t0)}, ${(readFileSync(archive).length / 1e6).toFixed(0)} MB: ${ex.stdout.trim()}`);
+    console.log(`cache export: ${seconds(t0)}, ${(statSync(archive).size / 1e6).toFixed(0)} MB: ${ex.stdout.trim()}`);
     t0 = performance.now();
     const im = await kiln(['cache', 'import', archive], { env: { KILN_CACHE_DIR: fresh } });
     expect(im.exitCode, im.all).toBe(0);

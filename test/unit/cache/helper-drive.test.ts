@@ -51,7 +51,9 @@ describe('the helper drive, many builds at once', () => {
     await write(a.overlay, 0xaa, '1M', '2M');
     await write(b.overlay, 0xbb, '8M');
     const before = statSync(drive).ino;
-    expect(await a.merge()).toMatchObject({ merged: true });
+    const ra = await a.merge();
+    expect(ra).toMatchObject({ merged: true });
+    expect((ra as { replaced?: string }).replaced).toBeUndefined(); // b's link to the drive changed nothing that counts
     expect(statSync(drive).ino).not.toBe(before); // a new file, renamed in: never written in place
     expect(await reads(drive, 0xaa, '1M')).toBe(true);
     const r = await b.merge();
