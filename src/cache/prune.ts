@@ -1,12 +1,12 @@
 // A bound on the cache: `kiln cache prune --max-size SIZE` (and, with KILN_CACHE_MAX_SIZE set,
 // the end of every build) removes what was used least recently until the whole cache dir fits.
 // What can go, one unit at a time: downloaded .debs, their uncompressed copies, repository
-// images, a mirror's package index, entries of the host image cache, appliances no recipe
-// points at. What stays: the helper drive (one file; `kiln cache clear` empties it) and the
-// appliance in use. "Used" is a unit's mtime: kiln touches what a build uses (apt/local-repo.ts).
+// images, a mirror's package index, entries of the host image cache, appliances but the
+// newest per architecture. What stays: the helper drive (one file; `kiln cache clear` empties
+// it) and that appliance. "Used" is a unit's mtime: kiln touches what a build uses (apt/local-repo.ts).
 import { existsSync } from 'node:fs';
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CacheLayout } from './layout.js';
 
 export interface CacheUnit {
@@ -72,10 +72,27 @@ export async function prunableUnits(c: CacheLayout): Promise<CacheUnit[]> {
   for (const deb of await entries(c.debsUncompressed, (n) => n.endsWith('.deb'))) units.push(await unit(deb, 'uncompressed package'));
   for (const img of await entries(c.repoImages, (n) => n.endsWith('.sqfs'))) units.push(await unit(img, 'repository image', REPO_IMAGE_GRACE_MS));
   for (const e of await entries(c.imageCache)) units.push(await unit(e, 'image cache entry'));
-  const current = new Set<string>();
-  for (const ptr of await entries(c.appliances, (n) => n.startsWith('recipe-'))) current.add((await readFile(ptr, 'utf8')).trim());
+  const current = await currentAppliances(c.appliances);
   for (const dir of await entries(c.appliances, (n) => /^[0-9a-f]{32}$/.test(n) && !current.has(n))) units.push(await unit(dir, 'appliance'));
   return units.sort((a, b) => a.usedMs - b.usedMs);
+}
+
+/**
+ * The appliances kept whatever the bound: per architecture the newest one a recipe points at
+ * (the recipe of an older kiln, or of other --suite/--mirror choices, points at older ones:
+ * those go when space is short, and are rebuilt if asked for again).
+ */
+async function currentAppliances(store: string): Promise<Set<string>> {
+  const newest = new Map<string, { key: string; builtMs: number }>();
+  for (const ptr of await entries(store, (n) => n.startsWith('recipe-'))) {
+    const key = (await readFile(ptr, 'utf8')).trim();
+    const manifest = await readFile(join(store, key, 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as { arch?: string; builtAt?: string }, () => undefined);
+    if (!manifest) continue;
+    const arch = manifest.arch ?? 'amd64';
+    const builtMs = Date.parse(manifest.builtAt ?? '') || 0;
+    if (builtMs >= (newest.get(arch)?.builtMs ?? -1)) newest.set(arch, { key, builtMs });
+  }
+  return new Set([...newest.values()].map((v) => v.key));
 }
 
 export interface PrunePlan {
@@ -115,6 +132,8 @@ export async function applyPrune(plan: PrunePlan): Promise<void> {
       for (const bin of await entries(cacheDir, (n) => n.endsWith('.bin'))) await rm(bin, { force: true });
     } else {
       await rm(u.path, { recursive: true, force: true });
+      // an appliance goes with the recipe pointers that name it
+      if (u.what === 'appliance') for (const ptr of await entries(join(u.path, '..'), (n) => n.startsWith('recipe-'))) if ((await readFile(ptr, 'utf8')).trim() === basename(u.path)) await rm(ptr, { force: true });
     }
   }
 }

@@ -56,11 +56,18 @@ describe('kiln cache prune on a cache dir', () => {
   file(join(c.imageCache, 'cloud.img'), 3, 10);
   file(join(c.appliances, '0'.repeat(32), 'kernel'), 3, 60);
   file(join(c.appliances, '1'.repeat(32), 'kernel'), 3, 200);
+  writeFileSync(join(c.appliances, '1'.repeat(32), 'manifest.json'), JSON.stringify({ builtAt: '2026-01-02T00:00:00Z' }));
   writeFileSync(join(c.appliances, 'recipe-abc'), `${'1'.repeat(32)}\n`);
+  // an older kiln's recipe still points at an older appliance: it may go, with its pointer
+  file(join(c.appliances, '2'.repeat(32), 'kernel'), 2, 300);
+  writeFileSync(join(c.appliances, '2'.repeat(32), 'manifest.json'), JSON.stringify({ builtAt: '2026-01-01T00:00:00Z' }));
+  utimesSync(join(c.appliances, '2'.repeat(32), 'manifest.json'), new Date(), new Date(Date.now() - 300 * HOUR));
+  writeFileSync(join(c.appliances, 'recipe-old'), `${'2'.repeat(32)}\n`);
 
-  it('lists every unit but the helper drive and the appliance in use, oldest first', async () => {
+  it('lists every unit but the helper drive and the newest appliance a recipe points at, oldest first', async () => {
     const units = await prunableUnits(c);
     expect(units.map((x) => [x.what, x.path.slice(c.root.length + 1)])).toEqual([
+      ['appliance', `appliance/${'2'.repeat(32)}`],
       ['appliance', `appliance/${'0'.repeat(32)}`],
       ['package', 'apt/bookworm-amd64-0123456789abcdef/cache/archives/old_1_amd64.deb'],
       ['uncompressed package', 'debs-uncompressed/old_1_amd64.deb'],
@@ -75,7 +82,9 @@ describe('kiln cache prune on a cache dir', () => {
   it('prunes to the bound and keeps the rest', async () => {
     const plan = await prunePlanFor(c, plannedBound(await prunePlanFor(c, Number.MAX_SAFE_INTEGER)));
     await applyPrune(plan);
-    expect(plan.remove.map((x) => x.what)).toEqual(['appliance', 'package', 'uncompressed package', 'repository image', 'package index']);
+    expect(plan.remove.map((x) => x.what)).toEqual(['appliance', 'appliance', 'package', 'uncompressed package', 'repository image', 'package index']);
+    expect(existsSync(join(c.appliances, 'recipe-old'))).toBe(false);
+    expect(existsSync(join(c.appliances, 'recipe-abc'))).toBe(true);
     expect(existsSync(join(apt, 'state'))).toBe(false);
     expect(existsSync(join(apt, 'cache', 'pkgcache.bin'))).toBe(false);
     expect(existsSync(join(apt, 'cache', 'archives', 'new_1_amd64.deb'))).toBe(true);
@@ -84,8 +93,8 @@ describe('kiln cache prune on a cache dir', () => {
     expect(plan.afterBytes).toBeLessThanOrEqual(plannedBound(plan));
   });
 
-  /** A bound that the oldest five units must go for: the total less 19 MiB (the oldest four are 18). */
+  /** A bound that the oldest six units must go for: the total less 21 MiB (the oldest five are 20). */
   function plannedBound(p: { totalBytes: number }): number {
-    return p.totalBytes - 19 * MiB;
+    return p.totalBytes - 21 * MiB;
   }
 });
