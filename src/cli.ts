@@ -5,6 +5,7 @@ import { commands } from './commands/index.js';
 import { ExitStatus } from './commands/status.js';
 import { KilnError } from './errors.js';
 import { kilnVersion } from './paths.js';
+import { interruption } from './signals.js';
 
 /** Exit statuses: 0 ok, 1 a build or command failed, 2 bad usage, 70 a bug in kiln (EX_SOFTWARE). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
@@ -14,19 +15,35 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('kiln')
     .description('Build operating-system disk images from diskimage-builder elements, without root.')
     .version(kilnVersion())
-    .exitOverride()
-    .showHelpAfterError('(run kiln --help, or kiln COMMAND --help)');
+    .exitOverride();
   for (const mod of await Promise.all(commands)) mod.register(program, status);
-  // commander's errors come back here (not process.exit) from every command, added ones too
+  // commander's errors come back here (not process.exit) from every command, added ones too,
+  // and read like kiln's own: "kiln: error: unknown option '--bogus'", then where help is
   const override = (c: Command): void => {
-    c.exitOverride();
+    c.exitOverride()
+      .configureOutput({ outputError: (text, write) => write(`kiln: ${text}`) })
+      .showHelpAfterError('kiln: run kiln --help, or kiln COMMAND --help');
     c.commands.forEach(override);
   };
   override(program);
+  // a promise nobody awaited that fails: while a signal tears kiln down, a consequence of the
+  // teardown (a guest exec whose VM is gone); otherwise a bug, reported in one line like any other
+  if (process.listenerCount('unhandledRejection') === 0) {
+    process.on('unhandledRejection', (err) => {
+      if (interruption()) return;
+      process.exit(report(err));
+    });
+  }
   try {
     await program.parseAsync(argv);
     return status.code;
   } catch (err) {
+    // a signal ends kiln: what broke because its VM was killed is no error of its own
+    const signal = interruption();
+    if (signal) {
+      process.stderr.write(`kiln: interrupted by ${signal.signal}\n`);
+      return signal.code;
+    }
     return report(err);
   }
 }

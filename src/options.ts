@@ -21,6 +21,8 @@ export interface BuildOptions {
   excludeElements: string[];
   excludeScripts: string[];
   imageSizeGB?: number;
+  /** --size as the user wrote it, for messages. */
+  imageSizeText?: string;
   imageExtraSizeGB?: number;
   fsType?: string;
   rootLabel?: string;
@@ -81,10 +83,12 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
   const accel = parseAccel(str('accel') ?? 'auto', '--accel');
   const fsType = str('fsType');
   if (fsType && !['ext2', 'ext3', 'ext4', 'xfs', 'vfat'].includes(fsType)) throw new UsageError(`--fs-type ${fsType}: kiln makes ext2, ext3, ext4, xfs or vfat`);
-  const epoch = str('sourceDateEpoch') ?? env.SOURCE_DATE_EPOCH;
+  const epoch = str('sourceDateEpoch') ?? (env.SOURCE_DATE_EPOCH || undefined);
   const debug = o.x ? Math.max(1, num(str('debug') ?? '1', '--debug')) : num(str('debug') ?? '0', '--debug');
+  const installType = str('installType') ?? 'source';
+  if (!INSTALL_TYPES.includes(installType)) throw new UsageError(`--install-type ${installType}: DIB knows source and package`, { hint: 'DIB_DEFAULT_INSTALLTYPE: source (from git) or package (from the distribution)' });
   const secrets = list('envvarSecret');
-  const envvars = [...((o.envvar as string[] | undefined) ?? []), ...secrets].map(parseEnvvar);
+  const envvars = [...((o.envvar as string[] | undefined) ?? []).map((v) => parseEnvvar(v)), ...secrets.map((v) => parseEnvvar(v, '--envvar-secret'))];
   return {
     elements,
     name,
@@ -94,8 +98,10 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     skipBase: !!o.skipBase,
     excludeElements: list('excludeElement'),
     excludeScripts: list('excludeScript'),
-    imageSizeGB: str('imageSize') ? positiveSize(str('imageSize')!, '--size') : undefined,
-    imageExtraSizeGB: str('imageExtraSize') ? size(str('imageExtraSize')!, '--image-extra-size') : undefined,
+    // given empty is given wrong, not left out
+    imageSizeGB: str('imageSize') !== undefined ? positiveSize(str('imageSize')!, '--size') : undefined,
+    imageSizeText: str('imageSize'),
+    imageExtraSizeGB: str('imageExtraSize') !== undefined ? size(str('imageExtraSize')!, '--image-extra-size') : undefined,
     fsType,
     // DIB reads ROOT_LABEL from its environment as --root-label
     rootLabel: str('rootLabel') ?? (userEnvironment(envvars, env, !!o.dibEnv).ROOT_LABEL || undefined),
@@ -105,7 +111,7 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     imageCache: str('imageCache') ? resolve(str('imageCache')!) : undefined,
     qemuImgOptions: str('qemuImgOptions'),
     envvars,
-    secrets: secrets.map((s) => parseEnvvar(s).name),
+    secrets: secrets.map((s) => parseEnvvar(s, '--envvar-secret').name),
     dibEnv: !!o.dibEnv,
     extraPackages: list('extraPackages'),
     arch,
@@ -114,19 +120,19 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     checksums: o.checksum ? ['md5', 'sha256'] : checksumKinds(userEnvironment(envvars, env, !!o.dibEnv).DIB_CHECKSUM),
     offline: !!o.offline,
     network: o.network !== false,
-    installType: str('installType') ?? 'source',
+    installType,
     deleteOnFailure: o.deleteOnFailure !== false,
     logfile: str('logfile'),
     memsizeMiB: memsize(str('memsize') ?? '2048'),
-    smp: str('smp') ? smp(str('smp')!) : undefined,
+    smp: str('smp') !== undefined ? smp(str('smp')!) : undefined,
     accel,
     machineReadable: !!o.machineReadable,
-    breaks: parseBreak(str('break') ?? env.break),
+    breaks: str('break') !== undefined ? parseBreak(str('break')) : parseBreak(env.break, 'break'),
     drive: str('drive'),
     seed: str('seed'),
-    sourceDateEpoch: epoch ? num(epoch, 'SOURCE_DATE_EPOCH') : undefined,
+    sourceDateEpoch: epoch !== undefined ? num(epoch, str('sourceDateEpoch') !== undefined ? '--source-date-epoch' : 'SOURCE_DATE_EPOCH') : undefined,
     dockerTarget: str('dockerTarget'),
-    dibLib: str('dibLib') ? dibLibDir(str('dibLib')!) : undefined,
+    dibLib: str('dibLib') !== undefined ? dibLibDir(str('dibLib')!) : undefined,
     ramdisk: !!o.ramdisk || str('ramdiskElement') !== undefined,
     ramdiskElement: str('ramdiskElement') ?? 'ramdisk',
   };
@@ -183,11 +189,14 @@ export function wholeNumber(text: string, option: string): number {
   return n;
 }
 
+/** DIB_DEFAULT_INSTALLTYPE's values (DIB's source-repositories and package-installs read them). */
+const INSTALL_TYPES = ['source', 'package'];
+
 /** Below this the appliance's kernel cannot unpack its initramfs and start the channel. */
 export const MIN_MEMSIZE_MIB = 256;
 
 function num(text: string, option: string): number {
-  const n = Number(text);
+  const n = text.trim() === '' ? NaN : Number(text);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${option} ${text}: not a number`);
   return n;
 }

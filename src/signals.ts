@@ -8,6 +8,15 @@ type Teardown = () => Promise<unknown> | unknown;
 const first = new Set<Teardown>();
 const then = new Set<Teardown>();
 let hooked = false;
+let stoppedBy: { signal: string; code: number } | undefined;
+
+/**
+ * The signal kiln is ending on, if any. What fails while it tears down (a guest exec whose
+ * VM was just killed, a transfer cut short) is a consequence, not an error to report.
+ */
+export function interruption(): { signal: string; code: number } | undefined {
+  return stoppedBy;
+}
 
 /**
  * Run `fn` if kiln is interrupted. `stage` 'vm' runs before 'files' (a temp dir must
@@ -38,6 +47,7 @@ function hook(): void {
     process.on(sig, () => {
       if (stopping) return;
       stopping = true;
+      stoppedBy = { signal: sig, code: codes[sig]! };
       // taken now: a build unwinding from its killed VM unregisters its own teardown
       const [vms, files] = [[...first], [...then]];
       const run = (fns: Teardown[]) => Promise.allSettled(fns.map(async (f) => f()));

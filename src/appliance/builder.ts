@@ -19,7 +19,7 @@ import { applianceKey, loadRecipe, type Recipe } from './recipe.js';
 import { writeMaintainerFiles } from './rootfs.js';
 import { unpackDebs } from './unpack.js';
 import { makeScratchDir, removeDeadScratchDirs } from '../host/scratch.js';
-import { applianceForRecipe, fileSize, openAppliance, openIfIntact, setRecipePointer, storeDir, type Appliance, type ApplianceManifest } from './store.js';
+import { findAppliance, fileSize, openAppliance, openIfIntact, setRecipePointer, storeDir, type Appliance, type ApplianceManifest } from './store.js';
 
 export interface ApplianceBuildOptions {
   logger: Logger;
@@ -42,7 +42,7 @@ export async function buildAppliance(opts: ApplianceBuildOptions): Promise<{ app
   const recipe = await loadRecipe(opts.recipeDir, opts.arch ?? 'amd64');
   const store = opts.store ?? storeDir();
   if (!opts.refresh) {
-    const hit = await applianceForRecipe(recipe.recipeHash, store);
+    const hit = await findAppliance(recipe.recipeHash, store);
     if (hit) return { appliance: hit, cached: true };
   }
   const src: Archive = { ...APPLIANCE_ARCHIVE, ...pick(opts) };
@@ -194,6 +194,9 @@ function cacheError(store: string, e: unknown): unknown {
       hint: 'free space there, or point kiln elsewhere with XDG_CACHE_HOME or KILN_CACHE_DIR',
       cause: e,
     });
+  }
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
+    return new ApplianceError(`cannot make the cache directory ${store}: a file is in the way (${code})`, { hint: 'set XDG_CACHE_HOME or KILN_CACHE_DIR to a directory (it is made if missing)', cause: e });
   }
   if (code === 'EACCES' || code === 'EROFS') {
     return new ApplianceError(`cannot write the cache directory ${store} (${code})`, { hint: 'set XDG_CACHE_HOME or KILN_CACHE_DIR to a writable directory', cause: e });

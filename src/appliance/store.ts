@@ -3,7 +3,7 @@
 // cached build needs neither network nor apt.
 import { access, readFile, rename, writeFile, stat } from 'node:fs/promises';
 import { constants, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Arch } from '../arch.js';
 import { ApplianceError } from '../errors.js';
 import { cacheLayout } from '../cache/layout.js';
@@ -63,6 +63,27 @@ export async function openAppliance(dir: string): Promise<Appliance | undefined>
 /** Like openAppliance, but a damaged entry counts as absent (the builder replaces it). */
 export async function openIfIntact(dir: string): Promise<Appliance | undefined> {
   return openAppliance(dir).catch(() => undefined);
+}
+
+/**
+ * Stores of prebuilt appliances that kiln only reads: KILN_APPLIANCE_PATH, ':'-separated.
+ * A container image ships its appliance this way, so a build whose cache is an empty volume
+ * starts without building one (and without network for it).
+ */
+export function readOnlyStores(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.KILN_APPLIANCE_PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((p) => resolve(p));
+}
+
+/** The appliance built for a recipe: the cache's own store first, then the read-only ones. */
+export async function findAppliance(recipeHash: string, store = storeDir(), env: NodeJS.ProcessEnv = process.env): Promise<Appliance | undefined> {
+  for (const s of [store, ...readOnlyStores(env).filter((r) => r !== resolve(store))]) {
+    const hit = await applianceForRecipe(recipeHash, s);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 export async function applianceForRecipe(recipeHash: string, store = storeDir()): Promise<Appliance | undefined> {

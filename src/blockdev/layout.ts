@@ -84,7 +84,7 @@ function layoutMbr(table: PartitioningNode, diskName: string, diskBytes: number,
     const free = diskBytes - (nextFree + alignUp(1, align)) * sector;
     const bytes = resolveSize(p.size, free);
     const sizeSectors = Math.floor(bytes / sector);
-    if (sizeSectors <= 0) throw tooSmall(p, bytes);
+    if (sizeSectors <= 0) throw tooSmall(p, bytes, diskBytes);
     let start: number;
     if (p.primary) {
       if (extended) throw new BlockDeviceError('primary partitions must all come before the first logical one', p.name, 'flags');
@@ -126,7 +126,7 @@ function layoutGpt(table: PartitioningNode, diskName: string, diskBytes: number,
       throw new BlockDeviceError(`${bytes} bytes asked, only ${Math.max(free, 0)} left on the ${diskBytes}-byte disk`, p.name, 'size');
     }
     const sizeSectors = Math.floor(bytes / MiB) * (MiB / sector);
-    if (sizeSectors <= 0) throw tooSmall(p, bytes, ' (GPT sizes are whole MiB)');
+    if (sizeSectors <= 0) throw tooSmall(p, bytes, diskBytes, ' (GPT sizes are whole MiB)');
     const start = alignUp(cursor, align);
     if (start + sizeSectors - 1 > lastUsable) throw noRoom(p, start, sizeSectors, lastUsable + 1);
     partitions.push({ ...planned(p, i + 1, 'gpt', start, sizeSectors), uuid: deriveUuid(seed, 'gpt-partition', p.name) });
@@ -140,8 +140,9 @@ function planned(p: PartitionNode, number: number, role: PlannedPartition['role'
   return { name: p.name, number, role, startSector: start, sizeSectors: size, type: p.type, typeCode: p.typeCode, bootable: p.boot };
 }
 
-function tooSmall(p: PartitionNode, bytes: number, why = ''): BlockDeviceError {
-  return new BlockDeviceError(`comes to ${bytes} bytes, too small for a partition${why}`, p.name, 'size');
+function tooSmall(p: PartitionNode, bytes: number, diskBytes: number, why = ''): BlockDeviceError {
+  const size = bytes > 0 ? `comes to ${bytes} bytes, too small for a partition${why}` : `gets no space: the ${diskBytes}-byte disk has none left for it after the partition table and alignment`;
+  return new BlockDeviceError(size, p.name, 'size', { hint: 'make the image bigger (--size, or the local_loop size) or the partitions smaller' });
 }
 
 function noRoom(p: PartitionNode, start: number, size: number, end: number): BlockDeviceError {

@@ -1,6 +1,7 @@
 // The drives a build's appliance gets besides its own root: a throwaway scratch drive (the
 // build tree), the target drive that becomes the image, the local repository when the distro
 // made one, and the helper drive (caches), each found in the guest by its serial.
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { createSparse } from '../vm/disks.js';
@@ -18,15 +19,41 @@ export interface BuildDrives {
   target: string;
 }
 
-export async function makeBuildDrives(work: string, helperDrive: string, repoImage: string | undefined, imageSizeGB?: number): Promise<BuildDrives> {
+export interface TargetSize {
+  imageSizeGB?: number;
+  /** --size as the user wrote it. */
+  imageSizeText?: string;
+}
+
+const targetBytesOf = (size: TargetSize) => Math.max(TARGET_VIRTUAL_BYTES, Math.ceil((size.imageSizeGB ?? 0) * 1024 ** 3));
+
+/** A sparse file of the target drive's size in `dir`, or a usage error naming --size when its file system cannot hold one. */
+async function createTarget(file: string, size: TargetSize): Promise<void> {
+  await createSparse(file, targetBytesOf(size)).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EFBIG' && e.code !== 'EINVAL') throw e;
+    await rm(file, { force: true });
+    const what = size.imageSizeText !== undefined ? `--size ${size.imageSizeText}` : `the target drive (${TARGET_VIRTUAL_BYTES / 1024 ** 4} TiB, sparse)`;
+    throw new UsageError(`${what}: the file system of ${dirname(file)} cannot hold a file that large (${e.code})`, {
+      hint: size.imageSizeText !== undefined ? 'give a smaller --size, or build onto a file system that allows larger files' : 'build onto a file system that allows large sparse files (-o DIR/NAME)',
+    });
+  });
+}
+
+/** Before anything starts: can `dir` (where the work dir goes) hold the target drive? A probe file, made and removed. */
+export async function checkTargetSize(dir: string, size: TargetSize): Promise<void> {
+  const probe = join(dir, `.kiln-size-probe-${process.pid}`);
+  try {
+    await createTarget(probe, size);
+  } finally {
+    await rm(probe, { force: true });
+  }
+}
+
+export async function makeBuildDrives(work: string, helperDrive: string, repoImage: string | undefined, size: TargetSize): Promise<BuildDrives> {
   const scratch = join(work, 'scratch.raw');
   const target = join(work, 'target.raw');
-  const targetBytes = Math.max(TARGET_VIRTUAL_BYTES, Math.ceil((imageSizeGB ?? 0) * 1024 ** 3));
   await createSparse(scratch, SCRATCH_BYTES);
-  await createSparse(target, targetBytes).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EFBIG' && e.code !== 'EINVAL') throw e;
-    throw new UsageError(`--size ${imageSizeGB}G: the file system of ${dirname(work)} cannot hold a file that large (${e.code})`, { hint: 'give a smaller --size, or build onto a file system that allows larger files' });
-  });
+  await createTarget(target, size);
   const specs: DriveSpec[] = [
     { file: scratch, serial: SERIALS.scratch, format: 'raw', cache: 'unsafe' },
     { file: target, serial: SERIALS.target, format: 'raw', cache: 'unsafe', discard: true },

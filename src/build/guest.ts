@@ -6,9 +6,10 @@ import type { LocalRepo } from '../apt/local-repo.js';
 import type { DistroBuild } from '../distro/types.js';
 import type { Phase } from '../elements/index.js';
 import { guestEnvironment, type DibSettings } from '../env/dib.js';
-import { KilnError, PhaseScriptError } from '../errors.js';
+import { PhaseScriptError } from '../errors.js';
 import { mountChroot, unmountAllUnder, unmountChroot } from '../guest/chroot.js';
 import { HELPER_DRIVE_UNUSABLE, prepareDrives } from '../guest/drives.js';
+import { helperDriveError } from '../cache/helper-drive.js';
 import { guestPaths } from '../guest/paths.js';
 import { installGuestSudoShim } from '../guest/sudo-shim.js';
 import { installExtraPackages } from '../guest/tree.js';
@@ -128,13 +129,6 @@ async function prepareBuildDrives(g: GuestRun): Promise<void> {
   }
 }
 
-/** The helper drive cannot be used: name the file and the way out. */
-export function helperDriveError(drive: string, detail: string, cause?: unknown): KilnError {
-  return new KilnError(`the helper drive ${drive} cannot be used${detail ? `: ${detail}` : ''}`, {
-    hint: 'it is only a cache: kiln cache clear deletes it and the next build makes a new one (or give this build another with --drive FILE)',
-    cause,
-  });
-}
 
 /**
  * A script that failed for want of space: say which tree filled up, how big it is, and how to

@@ -6,7 +6,7 @@
 import { basename, join } from 'node:path';
 import { buildAppliance } from '../appliance/builder.js';
 import { cacheLayout } from '../cache/layout.js';
-import { useHelperDrive, type HelperDriveUse } from '../cache/helper-drive.js';
+import { checkDrivePath, checkHelperDrive, helperDriveError, useHelperDrive, type HelperDriveUse } from '../cache/helper-drive.js';
 import { withHostCaches } from '../cache/host-lock.js';
 import { cacheBound, pruneToBound } from '../cache/bound.js';
 import { debianBuild } from '../distro/debian.js';
@@ -15,15 +15,18 @@ import { redactor, userEnvironment } from '../env/envvar.js';
 import { helperDriveReleased, releaseDrives } from '../guest/drives.js';
 import { freeBytes, HostDiskFullError, LOW_SPACE_BYTES, watchFreeSpace } from '../host/free-space.js';
 import { makeScratchDir, removeDeadScratchDirs } from '../host/scratch.js';
+import { checkTmpdir } from '../host/tmpdir.js';
 import type { Logger } from '../log.js';
 import type { BuildOptions } from '../options.js';
 import { packageRoot } from '../paths.js';
+import { requireKvm } from '../vm/accel.js';
 import { ApplianceVm } from '../vm/appliance-vm.js';
 import { StepClock, type StepTiming } from './clock.js';
 import type { BuildContext } from './context.js';
-import { makeBuildDrives, SERIALS } from './drives.js';
+import { checkTargetSize, makeBuildDrives, SERIALS } from './drives.js';
+import { imageSizeBeforeBuild } from './filesystems.js';
 import { buildSettings, elementVariable, previewBlockDevice } from './environment.js';
-import { helperDriveError, runGuestSteps, type GuestRun } from './guest.js';
+import { runGuestSteps, type GuestRun } from './guest.js';
 import { runExtraData } from './host-phase.js';
 import { writeOutputs } from './outputs.js';
 import { preflight } from './preflight.js';
@@ -42,10 +45,19 @@ export interface BuildResult {
 const WORK_PREFIX = '.kiln-build-';
 
 export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> {
+  await checkTmpdir();
+  await requireKvm(o.accel);
+  if (o.drive) await checkDrivePath(o.drive);
   await preflight(o);
   // KILN_CACHE_MAX_SIZE is read now: a bad value is a usage error before anything is built
   const bound = cacheBound();
+  await checkHelperDrive(o.drive ?? cacheLayout().helperDrive);
+  warnUnsetEnvvars(o, log);
   const out = await prepareOutputDir(o);
+  await checkTargetSize(out.dir, o).catch(async (e: unknown) => {
+    await removeMadeDirs(out.made);
+    throw e;
+  });
   const dead = await removeDeadScratchDirs(out.dir, WORK_PREFIX);
   if (dead.length) log.info(`removed ${dead.length} work director${dead.length === 1 ? 'y' : 'ies'} of builds that were killed: ${dead.join(' ')}`);
   const work = await makeScratchDir(out.dir, WORK_PREFIX);
@@ -70,14 +82,15 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log, arch: o.arch }));
     const repo = distro ? await clock.timed('packages (host)', () => withHostCaches(ctx.cache, log, 'fetching packages', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log }))) : undefined;
     const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
-    // labels, fs type and mount points are known before the size: DIB exports them to every phase
-    const blockDevice = previewBlockDevice(planImage(o, prepared.blockConfig, ctx.seed, 8 * 1024 ** 3, user));
+    // labels, fs type and mount points are known before the size: DIB exports them to every phase;
+    // with --size the layout is checked against it now, not after the tree is built
+    const blockDevice = previewBlockDevice(planImage(o, prepared.blockConfig, ctx.seed, imageSizeBeforeBuild(o, prepared) ?? 8 * 1024 ** 3, user));
     const lib = o.dibLib ?? join(packageRoot, 'dib-lib');
     await clock.timed('extra-data.d (host)', () => runExtraData(ctx, prepared, settings, blockDevice, lib));
     // the helper drive through an overlay of this build's own: builds at once never wait for each other
     const helper = await useHelperDrive(o.drive ?? ctx.cache.helperDrive, ctx.work, log);
     const helperDrive = helper.drive;
-    const drives = await makeBuildDrives(ctx.work, helper.overlay, repo?.image, o.imageSizeGB);
+    const drives = await makeBuildDrives(ctx.work, helper.overlay, repo?.image, o);
     const vm = await clock.timed('boot appliance', () =>
       ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }).catch((e: unknown) => {
         // QEMU refuses a damaged qcow2 before the guest starts; its message names the file
@@ -143,6 +156,15 @@ async function mergeHelperDrive(helper: HelperDriveUse, log: Logger): Promise<vo
     else log.info(`helper drive: ${r.reason}; this build's additions are dropped (the next build fills them in again)`);
   } catch (e) {
     log.warn(`helper drive: could not merge this build's additions, ${helper.drive} is unchanged: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** `--envvar NAME` carries the host's value: say so when there is none, rather than drop it silently. */
+function warnUnsetEnvvars(o: BuildOptions, log: Logger): void {
+  for (const spec of o.envvars) {
+    if (spec.value !== undefined || process.env[spec.name] !== undefined) continue;
+    const option = o.secrets.includes(spec.name) ? '--envvar-secret' : '--envvar';
+    log.warn(`${option} ${spec.name}: ${spec.name} is not set in kiln's environment, so elements will not see it (give ${option} ${spec.name}=VALUE to set it)`);
   }
 }
 

@@ -2,7 +2,7 @@
 // tree (src/elements), and the block-device layout chosen. Nothing runs yet.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { blockDeviceConfig, collectScripts, elementPathFromOptions, isBuiltinElement, resolveElements, stageElements, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from '../elements/index.js';
+import { blockDeviceConfig, collectScripts, IGNORED_BECAUSE, elementPathFromOptions, isBuiltinElement, resolveElements, stageElements, stageHooks, type Resolution, type ScriptPlan, type StagedHooks } from '../elements/index.js';
 import { INITRAMFS_ELEMENT, needsInitramfsDeferral } from '../elements/kiln-additions.js';
 import { writePackageInstalls } from '../elements/package-installs.js';
 import { configFromEnv, defaultConfig, planFromYaml, type Plan } from '../blockdev/index.js';
@@ -31,6 +31,14 @@ export async function prepareElements(o: BuildOptions, log: Logger, work: string
     resolution = resolve([INITRAMFS_ELEMENT]);
   }
   const scripts = collectScripts(resolution.elements, { excludeScripts: o.excludeScripts });
+  // DIB's dib-run-parts passes these by without a word; kiln says so: a warning for what was
+  // surely meant to run (named NN-..., like every hook), a debug line for the data files that
+  // elements keep beside their hooks (README.rst, foo.conf, a udev rule)
+  for (const f of scripts.ignored) {
+    const line = `element ${f.element}: ${f.hook} will not run: ${IGNORED_BECAUSE[f.reason]}`;
+    if (/^\d/.test(f.hook.slice(f.hook.indexOf('/') + 1))) log.warn(line);
+    else log.debug(line);
+  }
   const staged = stageHooks(resolution, work, { excludeScripts: o.excludeScripts });
   const elementsCopy = stageElements(resolution.elements, join(work, 'elements'));
   // DIB's package-installs-squash, done here in TS: the target needs no python for it

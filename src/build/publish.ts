@@ -29,7 +29,7 @@ export async function prepareOutputDir(o: BuildOptions): Promise<{ dir: string; 
   let made: string[] = [];
   try {
     const existing = nearestExisting(dir);
-    if (existing !== dir && !statSync(existing).isDirectory()) throw new UsageError(`-o ${o.name}: ${existing} is a file, not a directory`, { hint: 'choose an output name in a directory' });
+    if (!statSync(existing).isDirectory()) throw new UsageError(`-o ${o.name}: ${existing} is a file, not a directory`, { hint: 'choose an output name in a directory' });
     const first = await mkdir(dir, { recursive: true });
     if (first) made = madeDirs(first, dir);
     if (!(await stat(dir)).isDirectory()) throw new UsageError(`-o ${o.name}: ${dir} is not a directory`);
@@ -91,7 +91,7 @@ function nearestExisting(dir: string): string {
 }
 
 /** The dirs mkdir -p made: `first` and each below it down to `dir`. */
-function madeDirs(first: string, dir: string): string[] {
+export function madeDirs(first: string, dir: string): string[] {
   const out: string[] = [];
   for (let d = dir; d.length >= first.length; d = dirname(d)) {
     out.unshift(d);

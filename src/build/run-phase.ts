@@ -5,6 +5,7 @@ import { PhaseScriptError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ApplianceVm } from '../vm/appliance-vm.js';
 import { runHostScript } from '../host/run.js';
+import { sourceEnvironment } from '../guest/script-run.js';
 import { renderScriptRun } from '../guest/script-run.js';
 import type { PhaseSpec } from '../elements/phases.js';
 
@@ -58,7 +59,7 @@ export async function runGuestPhase(vm: ApplianceVm, run: PhaseRun): Promise<Scr
 
 export async function runHostPhase(run: PhaseRun, hostHooks: string, cwd: string): Promise<ScriptTiming[]> {
   return runEach(run, async (s, tail) => {
-    return runHostScript(`${hostHooks}/${s.hook}`, { env: run.env, environmentFiles: run.environment.map((f) => `${hostHooks}/${f}`), cwd, onOutput: (c) => tail.push(c), trace: run.trace });
+    return runHostScript(`${hostHooks}/${s.hook}`, { env: run.env, environment: sourceEnvironment(run.environment.map((f) => `${hostHooks}/${f}`)), cwd, onOutput: (c) => tail.push(c), trace: run.trace });
   });
 }
 

@@ -9,13 +9,14 @@
 // is kept whole and the other's additions are dropped. The lock is held only to make an
 // overlay and to merge.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, link as fsLink, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, chmod, link as fsLink, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { KilnError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isLocked, lockOwner, pidAlive, tryLock, waitLock, type HeldLock } from '../host/lock.js';
 import { run } from '../host/run.js';
-import { privateDir } from './layout.js';
+import { cacheLayout, privateDir } from './layout.js';
 
 /** The drive's virtual size: sparse, so it costs what the caches hold. */
 export const HELPER_BYTES = 256 * 1024 ** 3;
@@ -68,6 +69,11 @@ export async function newLineage(drive: string): Promise<void> {
 /** Disk space a file takes (a qcow2 grows by what is written into it). */
 const used = async (file: string) => (await stat(file)).blocks * 512;
 
+/** The drive's directory, made if missing: kiln's cache dir is private; a --drive elsewhere is in a directory of the user's, left as it is. */
+async function driveDir(drive: string): Promise<void> {
+  await (drive === cacheLayout().helperDrive ? privateDir(dirname(drive)) : mkdir(dirname(drive), { recursive: true }));
+}
+
 /** Take the drive's lock, saying so when another build holds it (a merge takes seconds). */
 async function lockDrive(drive: string, log: Logger, why: string): Promise<HeldLock> {
   const lockFile = lockFileOf(drive);
@@ -100,7 +106,7 @@ async function removeLeftovers(drive: string): Promise<void> {
 /** This build's overlay of `drive` (made if missing) in `work`; no other build waits for it. */
 export async function useHelperDrive(driveArg: string, work: string, log: Logger): Promise<HelperDriveUse> {
   const drive = resolve(driveArg);
-  await privateDir(dirname(drive));
+  await driveDir(drive);
   const overlay = join(work, 'helper-overlay.qcow2');
   const lock = await lockDrive(drive, log, 'starting');
   let start: Start;
@@ -182,11 +188,58 @@ export function helperDriveUser(drive: string): { state: 'free' } | { state: 'in
 
 /** Hold the drive's lock for `fn` (cache clear, import, export): no overlay is made, no merge lands meanwhile. */
 export async function withHelperDriveLock<T>(drive: string, log: Logger, why: string, fn: () => Promise<T>): Promise<T> {
-  await privateDir(dirname(drive));
+  await driveDir(drive);
   const lock = await lockDrive(drive, log, why);
   try {
     return await fn();
   } finally {
     lock.release();
   }
+}
+
+/**
+ * --drive FILE, checked before a build starts: an existing drive must be a file kiln can read
+ * and write, and its directory must take the lock file (and the drive, when it is made).
+ */
+export async function checkDrivePath(drive: string): Promise<void> {
+  const st = await stat(drive).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw new UsageError(`--drive ${drive}: cannot use it (${e.code ?? e.message})`, { cause: e });
+  });
+  if (st && !st.isFile()) {
+    throw new UsageError(`--drive ${drive}: not a regular file (${st.isDirectory() ? 'a directory' : 'a device or special file'}); the helper drive is a qcow2 file`, {
+      hint: 'give a file name: kiln makes the drive there if it is missing',
+    });
+  }
+  if (st) {
+    await access(drive, constants.R_OK | constants.W_OK).catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`--drive ${drive}: cannot read and write it (${e.code ?? e.message})`, { hint: 'give a helper drive of your own', cause: e });
+    });
+  }
+  let dir = dirname(drive);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  await access(dir, constants.W_OK | constants.X_OK).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`--drive ${drive}: cannot write in ${dir} (${e.code ?? e.message}), where its lock file goes`, { hint: 'put the helper drive in a directory you can write to', cause: e });
+  });
+}
+
+/**
+ * An existing helper drive that qemu-img cannot read as a qcow2 (damaged, truncated, some other
+ * file): named before the build starts, not after an appliance has booted only to be refused
+ * it. -U: another build may be using it this moment.
+ */
+export async function checkHelperDrive(drive: string): Promise<void> {
+  if (!existsSync(drive)) return;
+  await run('qemu-img', ['info', '-U', '-f', 'qcow2', drive], { what: `read the helper drive ${drive}` }).catch((e: unknown) => {
+    const why = String((e as Error).message).split('\n').slice(1).join(' ').replace(/^\s*qemu-img: /, '').trim();
+    throw helperDriveError(drive, `qemu-img cannot read it as a qcow2${why ? ` (${why})` : ''}`, e);
+  });
+}
+
+/** The helper drive cannot be used: name the file and the way out. */
+export function helperDriveError(drive: string, detail: string, cause?: unknown): KilnError {
+  return new KilnError(`the helper drive ${drive} cannot be used${detail ? `: ${detail}` : ''}`, {
+    hint: 'it is only a cache: kiln cache clear deletes it and the next build makes a new one (or give this build another with --drive FILE)',
+    cause,
+  });
 }

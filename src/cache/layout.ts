@@ -2,6 +2,7 @@
 // appliance store all ask here, so what `cache info` reports and `cache clear` removes is
 // what builds write. Everything under the cache dir is private to its user (0700 / 0600):
 // it holds package downloads and images that other local users have no business reading.
+import { statSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,9 +52,24 @@ export function cacheLayout(env: NodeJS.ProcessEnv = process.env): CacheLayout {
 /** The host caches builds fill besides the helper drive: what `kiln cache clear` removes. */
 export const HOST_CACHES = ['apt', 'debsUncompressed', 'repoImages', 'imageCache'] as const satisfies readonly (keyof CacheLayout)[];
 
-/** mkdir -p, private to the user; an existing dir of the user's is made private too. */
+/**
+ * mkdir -p of a directory of kiln's own (the cache dir and what is in it), private to the user.
+ * One that already exists is made private only when it is the user's and deep enough to be
+ * nobody else's business: a KILN_CACHE_DIR or --drive pointing at /tmp, /dev or a home dir
+ * must never take those away from everyone else.
+ */
 export async function privateDir(path: string): Promise<string> {
-  await mkdir(path, { recursive: true, mode: 0o700 });
-  await chmod(path, 0o700).catch(() => {});
+  const made = await mkdir(path, { recursive: true, mode: 0o700 });
+  if (made === undefined && ownedDeepDir(path)) await chmod(path, 0o700).catch(() => {});
   return path;
+}
+
+function ownedDeepDir(path: string): boolean {
+  const abs = resolve(path);
+  if (abs.split('/').filter(Boolean).length < 3 || abs === resolve(homedir())) return false;
+  try {
+    return statSync(abs).uid === process.getuid?.();
+  } catch {
+    return false;
+  }
 }

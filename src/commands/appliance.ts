@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { statusAction, type ExitStatus } from './status.js';
 import { buildAppliance } from '../appliance/builder.js';
-import { applianceForRecipe } from '../appliance/store.js';
+import { findAppliance } from '../appliance/store.js';
 import { loadRecipe } from '../appliance/recipe.js';
 import { ApplianceError, UsageError } from '../errors.js';
 import { ARCHES, parseArch, type Arch } from '../arch.js';
@@ -34,7 +34,7 @@ export function register(program: Command, status: ExitStatus): void {
     .action(statusAction(status, async (o: { arch?: string; json?: boolean }) => {
       const arch = archOption(o.arch);
       const recipe = await loadRecipe(undefined, arch);
-      const a = await applianceForRecipe(recipe.recipeHash);
+      const a = await findAppliance(recipe.recipeHash);
       if (!a) throw new ApplianceError(`no ${arch} appliance has been built for this version of kiln`, { hint: `run: kiln appliance build${arch === 'amd64' ? '' : ` --arch ${arch}`}` });
       const m = a.manifest;
       if (o.json) {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ARCHES, hostArch, parseArch, type Arch } from '../arch.js';
-import { UsageError } from '../errors.js';
+import { KilnError, UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { memsize } from '../options.js';
 import { parseAccel } from '../vm/accel.js';
@@ -57,6 +57,15 @@ export function register(program: Command, status: ExitStatus): void {
         if (r.ok) {
           logger.info(`${image} booted: ${o.marker ? 'marker seen' : 'login prompt'} after ${(r.elapsedMs / 1000).toFixed(1)}s`);
           return 0;
+        }
+        if (r.ended && r.ended.exitCode !== 0) {
+          throw new KilnError(`QEMU stopped (status ${r.ended.exitCode ?? 'killed'}) before ${image} reached ${o.marker ? `/${o.marker}/` : 'a login prompt'}${r.ended.stderr ? `:\n  ${r.ended.stderr.split('\n').slice(-5).join('\n  ')}` : ''}`, {
+            hint: 'is it a disk image QEMU can boot (qemu-img info IMAGE)?',
+          });
+        }
+        if (r.ended) {
+          logger.warn(`${image} powered off after ${(r.elapsedMs / 1000).toFixed(1)}s without reaching ${o.marker ? `/${o.marker}/` : 'a login prompt'}; last console lines:\n  ${r.console.trim().split('\n').slice(-15).join('\n  ')}`);
+          return 1;
         }
         logger.warn(`${image} did not reach ${o.marker ? `/${o.marker}/` : 'a login prompt'} within ${o.timeout}s; last console lines:\n  ${r.console.trim().split('\n').slice(-15).join('\n  ')}`);
         return 1;

@@ -7,7 +7,7 @@ import { KilnError } from '../errors.js';
 import { exportCache, importCache } from '../cache/archive.js';
 import { cacheBound, mib, parseCacheSize, pruneCache } from '../cache/bound.js';
 import { cacheLayout, HOST_CACHES, type CacheLayout } from '../cache/layout.js';
-import { helperDriveUser, lineageFileOf, lockFileOf } from '../cache/helper-drive.js';
+import { helperDriveError, helperDriveUser, lineageFileOf, lockFileOf } from '../cache/helper-drive.js';
 import { withHostCaches } from '../cache/host-lock.js';
 import { tryLock } from '../host/lock.js';
 import { run } from '../host/run.js';
@@ -94,7 +94,11 @@ export function register(program: Command, status: ExitStatus): void {
 export async function cacheInfo(c: CacheLayout): Promise<string[]> {
   const lines = [`cache dir:    ${c.root}`];
   if (existsSync(c.helperDrive)) {
-    const info = JSON.parse((await run('qemu-img', ['info', '--output=json', '-U', c.helperDrive], { what: 'read the helper drive' })).stdout) as { 'actual-size': number; 'virtual-size': number };
+    const read = await run('qemu-img', ['info', '--output=json', '-U', c.helperDrive], { what: 'read the helper drive' }).catch((e: unknown) => {
+      const why = String((e as KilnError).message).split('\n').slice(1).join(' ').replace(/^\s*qemu-img: /, '').trim();
+      throw helperDriveError(c.helperDrive, `qemu-img cannot read it${why ? ` (${why})` : ''}`, e);
+    });
+    const info = JSON.parse(read.stdout) as { 'actual-size': number; 'virtual-size': number };
     const user = helperDriveUser(c.helperDrive);
     const use = user.state === 'in use' ? `, a build is merging into it now${user.pid ? ` (pid ${user.pid})` : ''}` : '';
     lines.push(`helper drive: ${c.helperDrive} (${mb(info['actual-size'])} used of ${mb(info['virtual-size'])})${use}`);

@@ -2,12 +2,14 @@
 // read inside the appliance (the host needs no root and no loop devices). The files appear in
 // the output dir only once both are out whole.
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
-import { access, mkdir, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { access, mkdir, rename, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { KilnError, UsageError } from '../errors.js';
+import { madeDirs, removeMadeDirs } from '../build/publish.js';
 import { findKernelScript } from '../guest/kernel.js';
+import { checkImageFile } from '../host/image-file.js';
 import { guestPaths } from '../guest/paths.js';
 import { run } from '../host/run.js';
 import { makeScratchDir } from '../host/scratch.js';
@@ -31,17 +33,20 @@ export function register(program: Command, status: ExitStatus): void {
         if (arg && o.image && arg !== o.image) throw new UsageError(`two images given: ${o.image} (-i) and ${arg}`);
         const image = arg ?? o.image;
         if (!image) throw new UsageError('no image given', { hint: 'kiln get-kernel IMAGE, or disk-image-get-kernel -i IMAGE' });
-        if (!existsSync(image) || !statSync(image).isFile()) throw new UsageError(`${image}: no such image file`);
+        await checkImageFile(image);
         const accel = parseAccel(o.accel);
+        // the whole backing chain: a missing backing file is named now, not by QEMU in the appliance
+        const chain = JSON.parse((await run('qemu-img', ['info', '--backing-chain', '--output=json', image], { what: `read ${image}` })).stdout) as { format: string }[];
+        const info = chain[0]!;
         const dir = resolve(o.dir);
-        await mkdir(dir, { recursive: true }).catch(() => {});
-        await access(dir, constants.W_OK).catch((e: NodeJS.ErrnoException) => {
-          throw new UsageError(`-d ${o.dir}: cannot write there (${e.code ?? e.message})`, { hint: 'choose a directory you can write to' });
-        });
-        const info = JSON.parse((await run('qemu-img', ['info', '--output=json', image], { what: `read ${image}` })).stdout) as { format: string };
+        const made = await outputDir(dir, o.dir);
         const prefix = o.prefix ?? basename(image).replace(/\.[^.]+$/, '');
         const logger = createLogger();
-        const tmp = await makeScratchDir(dir, '.kiln-get-kernel-');
+        let ok = false;
+        const tmp = await makeScratchDir(dir, '.kiln-get-kernel-').catch(async (e: unknown) => {
+          await removeMadeDirs(made);
+          throw e;
+        });
         try {
           const version = await withAppliance(
             { logger, accel, drives: [{ file: resolve(image), serial: 'kiln-image', format: info.format as 'raw' | 'qcow2', readonly: true }] },
@@ -58,9 +63,27 @@ export function register(program: Command, status: ExitStatus): void {
             process.stdout.write(`${join(dir, `${prefix}-${f}`)}\n`);
           }
           logger.info(`kernel ${version}`);
+          ok = true;
         } finally {
           await tmp.remove();
+          if (!ok) await removeMadeDirs(made);
         }
       }),
     );
+}
+
+/** -d DIR: made if missing (the dirs made are returned, to go again if nothing comes of it), a directory kiln can write. */
+async function outputDir(dir: string, given: string): Promise<string[]> {
+  const st = await stat(dir).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new UsageError(`-d ${given}: not a directory`, { hint: 'give the directory the kernel and initrd go to' });
+  let made: string[] = [];
+  try {
+    const first = await mkdir(dir, { recursive: true });
+    if (first) made = madeDirs(first, dir);
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    await removeMadeDirs(made);
+    throw new UsageError(`-d ${given}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { hint: 'choose a directory you can write to', cause: e });
+  }
+  return made;
 }

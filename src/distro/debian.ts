@@ -51,6 +51,7 @@ export function debianBuild(input: DebianBuildInput): DistroBuild | undefined {
     tools: [
       { tool: 'apt-get', debianPackage: 'apt', purpose: 'resolve and download the packages of a Debian build on the host' },
       { tool: 'dpkg-deb', debianPackage: 'dpkg', purpose: 'read the downloaded packages' },
+      { tool: 'xz', debianPackage: 'xz-utils', purpose: "unpack the downloaded packages' data.tar.xz" },
       { tool: 'mksquashfs', debianPackage: 'squashfs-tools', purpose: 'write the local package repository image' },
     ],
     archive,

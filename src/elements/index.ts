@@ -39,6 +39,7 @@ export { Element, parseNameList } from './element.js';
 export { resolveElements, dibDefaultElements, type ResolveOptions, type Resolution, type ResolvedElement } from './resolve.js';
 export {
   collectScripts,
+  IGNORED_BECAUSE,
   PHASES,
   SCRIPT_NAME,
   ENVIRONMENT_NAME,

@@ -31,11 +31,11 @@ export const BREAK_POINTS: readonly string[] = [
 ];
 
 /** `--break` / `break=`: before-PHASE, after-PHASE, after-error, comma separated; anything else is refused. */
-export function parseBreak(value: string | undefined): Set<string> {
+export function parseBreak(value: string | undefined, option = '--break'): Set<string> {
   const points = new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
   const bad = [...points].filter((p) => !BREAK_POINTS.includes(p));
   if (bad.length) {
-    throw new UsageError(`--break ${bad.join(',')}: not a break point`, { hint: `break points: before-PHASE and after-PHASE for PHASE in ${Object.keys(phaseTable).join(', ')}; after-error` });
+    throw new UsageError(`${option === 'break' ? `break=${bad.join(',')} (in the environment)` : `${option} ${bad.join(',')}`}: not a break point`, { hint: `break points: before-PHASE and after-PHASE for PHASE in ${Object.keys(phaseTable).join(', ')}; after-error` });
   }
   return points;
 }

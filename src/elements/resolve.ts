@@ -91,6 +91,12 @@ export function resolveElements(opts: ResolveOptions): Resolution {
   for (const name of exclude) {
     if (!index.has(name) && !provided.has(name)) throw unknownExclude(name, index);
   }
+  const os = provided.get(OPERATING_SYSTEM)!;
+  if (exclude.has(os.name)) {
+    throw new MissingOSError(`--exclude-element ${os.name}: that is the element providing ${OPERATING_SYSTEM}, and a build needs one`, {
+      hint: `keep ${os.name}, or name another operating-system element instead of it`,
+    });
+  }
   const names = [...included].filter((n) => !provided.has(n)).sort(byteOrder);
   const elements: ResolvedElement[] = [];
   const excluded: string[] = [];

@@ -9,7 +9,7 @@
 //    ^[0-9A-Za-z_.-]+$ (no executable bit needed), in byte order of their names;
 //  - the same name in the same directory of two elements is an error (DIB's "duplicated
 //    hook"), unless both are directories, which DIB merges.
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { DuplicateHookError, ElementFileError } from './errors.js';
 import { environmentOrder, runPartsOrder } from './order.js';
@@ -54,6 +54,13 @@ export interface ElementScript {
   hook: string;
 }
 
+/** Why dib-run-parts passes a file by, in a user's words. */
+export const IGNORED_BECAUSE: Record<IgnoredHookFile['reason'], string> = {
+  'not executable': 'it is not executable (chmod +x it)',
+  'name not allowed': 'dib-run-parts runs only names of letters, digits, - and _ (no dots)',
+  'not a regular file': 'it is not a regular file (a dangling symlink, or a link loop)',
+};
+
 export interface IgnoredHookFile {
   element: string;
   /** "install.d/README.rst" */
@@ -93,7 +100,7 @@ export function collectScripts(elements: readonly ElementRef[], opts: CollectOpt
         if (entry.name.startsWith('.')) continue; // DIB copies with `ls`, which never lists dot files
         const source = join(element.path, dirName, entry.name);
         const hook = `${dirName}/${entry.name}`;
-        const st = statSync(source, { throwIfNoEntry: false }); // through symlinks, like find -xtype; undefined if dangling
+        const st = statThrough(source); // through symlinks, like find -xtype; undefined if dangling or a loop
         const isDir = st?.isDirectory() ?? false;
         everyName.add(entry.name);
         const script: ElementScript = { phase, name: entry.name, element: element.name, source, hook };
@@ -129,6 +136,16 @@ export function collectScripts(elements: readonly ElementRef[], opts: CollectOpt
     });
   }
   return { phases, environment, ignored, excluded };
+}
+
+/** stat through symlinks; a link that leads nowhere (dangling, or a loop) is no file at all, as find(1) sees it. */
+function statThrough(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw err;
+  }
 }
 
 function listHookDir(dir: string, element: string): Dirent[] {

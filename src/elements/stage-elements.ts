@@ -4,8 +4,8 @@
 // exactly the elements of this build, once each, on the host and, after one transfer, in
 // the guest. ELEMENTS_PATH itself would not do: with -p, kiln's built-in elements and DIB's
 // share names, and DIB 3.13's squash reads every directory on the path that has the name.
-import { cpSync, mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { cpSync, lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { imageElementEnv, type ImageElementEnv } from './env.js';
 import { ElementFileError } from './errors.js';
 import type { ElementRef } from './scripts.js';
@@ -16,12 +16,35 @@ function wanted(src: string): boolean {
   return name !== '__pycache__' && !name.endsWith('.pyc');
 }
 
-/** Copy every element (symlinks followed) to `${dir}/<name>`; returns dir. */
+/** A symlink that leads nowhere (dangling, or a loop): copied as the link it is, as DIB's cp -a does. */
+function leadsNowhere(src: string): boolean {
+  try {
+    statSync(src);
+    return false;
+  } catch {
+    return lstatSync(src, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  }
+}
+
+/** Copy every element (symlinks followed, those that lead nowhere kept as links) to `${dir}/<name>`; returns dir. */
 export function stageElements(elements: readonly ElementRef[], dir: string): string {
   mkdirSync(dir, { recursive: true });
   for (const e of elements) {
+    const dest = join(dir, e.name);
+    const links: string[] = [];
     try {
-      cpSync(e.path, join(dir, e.name), { recursive: true, dereference: true, preserveTimestamps: true, filter: wanted });
+      cpSync(e.path, dest, {
+        recursive: true,
+        dereference: true,
+        preserveTimestamps: true,
+        filter: (src) => {
+          if (!wanted(src)) return false;
+          if (!leadsNowhere(src)) return true;
+          links.push(relative(e.path, src));
+          return false;
+        },
+      });
+      for (const rel of links) symlinkSync(readlinkSync(join(e.path, rel)), join(dest, rel));
     } catch (err) {
       throw new ElementFileError(`element ${e.name}: cannot copy ${e.path} into ${dir}: ${(err as Error).message}`, { cause: err });
     }

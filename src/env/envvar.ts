@@ -10,10 +10,10 @@ export interface EnvvarSpec {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function parseEnvvar(spec: string): EnvvarSpec {
+export function parseEnvvar(spec: string, option = '--envvar'): EnvvarSpec {
   const eq = spec.indexOf('=');
   const name = eq < 0 ? spec : spec.slice(0, eq);
-  if (!NAME.test(name)) throw new UsageError(`--envvar ${spec}: "${name}" is not a valid variable name`, { hint: 'use --envvar NAME or --envvar NAME=VALUE' });
+  if (!NAME.test(name)) throw new UsageError(`${option} ${spec}: "${name}" is not a valid variable name`, { hint: `use ${option} NAME or ${option} NAME=VALUE` });
   return eq < 0 ? { name } : { name, value: spec.slice(eq + 1) };
 }
 

@@ -29,8 +29,18 @@ export function exportLines(env: Record<string, string>): string {
 
 /** The body that runs inside the (chroot or appliance) shell: source env.d, run the script. */
 function body(hooks: string, r: ScriptRun): string {
-  const sources = r.environment.map((f) => `source ${quote(`${hooks}/${f}`)}`).join('\n');
-  return `${sources}${sources ? '\n' : ''}${r.trace ? 'set -x\n' : ''}exec ${quote(`${hooks}/${r.script}`)}\n`;
+  return `${sourceEnvironment(r.environment.map((f) => `${hooks}/${f}`))}${r.trace ? 'set -x\n' : ''}exec ${quote(`${hooks}/${r.script}`)}\n`;
+}
+
+/**
+ * `source` each environment.d file under set -e; one that fails ends the shell before the
+ * script runs, so an EXIT trap names it (the script's own name would blame the wrong file).
+ */
+export function sourceEnvironment(files: readonly string[]): string {
+  if (files.length === 0) return '';
+  const trap = `trap 'kiln_rc=$?; [ -z "\${kiln_sourcing:-}" ] || echo "kiln: sourcing \${kiln_sourcing} failed (status $kiln_rc): the script did not run" >&2' EXIT\n`;
+  const sources = files.map((f) => `kiln_sourcing=${quote(f.slice(f.lastIndexOf('environment.d/')))}; source ${quote(f)}\n`).join('');
+  return `${trap}${sources}kiln_sourcing=\ntrap - EXIT\n`;
 }
 
 export function renderScriptRun(r: ScriptRun): string {

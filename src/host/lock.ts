@@ -2,6 +2,9 @@
 // whose stdin only kiln holds. When kiln ends, however it ends (SIGKILL included), the pipe
 // closes, the child exits and the kernel drops the lock; a reused pid can never make a dead
 // build's lock look alive. The file also records the owner's pid, for messages only.
+// A lock can also stand for a directory (a build's work dir): when kiln dies without letting
+// go of it, the child removes the directory before the lock drops, so a SIGKILLed build
+// leaves no work dir behind and nobody sees it half removed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { KilnError, MissingToolError } from '../errors.js';
@@ -14,9 +17,14 @@ export interface HeldLock {
 /** flock's exit status when the lock is taken (its --conflict-exit-code). */
 const BUSY = 75;
 
+export interface LockOptions {
+  /** A directory the lock stands for: removed by the lock holder if kiln dies holding the lock. */
+  removeOnDeath?: string;
+}
+
 /** Take the lock on `path` (created if missing) if nobody holds it; undefined if somebody does. */
-export function tryLock(path: string): Promise<HeldLock | undefined> {
-  return takeLock(path, false);
+export function tryLock(path: string, opts: LockOptions = {}): Promise<HeldLock | undefined> {
+  return takeLock(path, false, opts);
 }
 
 /** Take the lock on `path`, waiting for whoever holds it to let go. */
@@ -24,10 +32,16 @@ export async function waitLock(path: string): Promise<HeldLock> {
   return (await takeLock(path, true))!;
 }
 
-async function takeLock(path: string, wait: boolean): Promise<HeldLock | undefined> {
+/**
+ * The lock holder: says it holds the lock, then waits for kiln's word. "release" ends it
+ * quietly; end of input without it means kiln died: the directory it stood for goes first.
+ */
+const HOLDER = 'echo locked; IFS= read -r word; [ "$word" = release ] || [ -z "$1" ] || rm -rf -- "$1"';
+
+async function takeLock(path: string, wait: boolean, opts: LockOptions = {}): Promise<HeldLock | undefined> {
   const mode = wait ? [] : ['--nonblock', '--conflict-exit-code', String(BUSY)];
   // detached: a Ctrl-C to kiln's process group must not drop the lock before kiln has cleaned up
-  const child = spawn('flock', ['--exclusive', ...mode, path, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+  const child = spawn('flock', ['--exclusive', ...mode, path, 'sh', '-c', HOLDER, 'kiln-lock', opts.removeOnDeath ?? ''], {
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -60,7 +74,7 @@ async function takeLock(path: string, wait: boolean): Promise<HeldLock | undefin
     release: () => {
       if (!held) return;
       held = false;
-      child.stdin.end();
+      child.stdin.end('release\n');
     },
   };
 }

@@ -95,8 +95,8 @@ export function toolError(file: string, what: string, err: unknown): KilnError {
 
 export interface HostScriptOptions {
   env: Record<string, string>;
-  /** environment.d files sourced first, as dib-run-parts does. */
-  environmentFiles: string[];
+  /** Shell text that sources the environment.d files first, as dib-run-parts does (guest/script-run.ts renders it). */
+  environment: string;
   cwd: string;
   onOutput: (chunk: Buffer) => void;
   trace?: boolean;
@@ -104,8 +104,7 @@ export interface HostScriptOptions {
 
 /** An element script on the host (extra-data.d): bash, with exactly `env`, nothing inherited. */
 export async function runHostScript(script: string, o: HostScriptOptions): Promise<{ exitCode: number | null; signal: string | null }> {
-  const sources = o.environmentFiles.map((f) => `source "${f.replace(/"/g, '\\"')}"`).join('\n');
-  const body = `set -e\n${sources}\n${o.trace ? 'set -x\n' : ''}exec "$0"`;
+  const body = `set -e\n${o.environment}${o.trace ? 'set -x\n' : ''}exec "$0"`;
   const child = started(execa(...boundToKiln('bash', ['-c', body, script]), { env: o.env, extendEnv: false, cwd: o.cwd, reject: false, stdin: 'ignore', all: true, buffer: false }));
   child.all?.on('data', (c: Buffer) => o.onOutput(c));
   const r = await child;

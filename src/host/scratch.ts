@@ -1,8 +1,9 @@
 // Scratch directories (a build's work dir next to its outputs, the appliance builder's in the
 // store): private (0700), removed when their work ends, when kiln is interrupted
-// (SIGINT/SIGTERM/SIGHUP), and, when kiln was killed outright (SIGKILL, power loss), by the
-// next kiln that looks: each holds a lock (host/lock.ts) for as long as its kiln lives, so
-// "dead" is the kernel's word, not a guess from a pid that may have been reused.
+// (SIGINT/SIGTERM/SIGHUP), and, when kiln was killed outright (SIGKILL), by its lock's holder
+// at once, or (power loss) by the next kiln that looks: each holds a lock (host/lock.ts) for
+// as long as its kiln lives, so "dead" is the kernel's word, not a guess from a pid that may
+// have been reused.
 import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,7 +57,8 @@ export async function makeScratchDir(parent: string, prefix: string): Promise<Sc
   }
   let lock: HeldLock | undefined;
   try {
-    lock = await tryLock(join(path, LOCK));
+    // kiln killed outright: the lock's holder removes the dir (the next kiln would otherwise)
+    lock = await tryLock(join(path, LOCK), { removeOnDeath: path });
   } catch (e) {
     await rm(path, { recursive: true, force: true });
     live.delete(path);

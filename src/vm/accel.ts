@@ -74,6 +74,14 @@ export class VerdictStore {
   }
 }
 
+/** --accel kvm on a host where /dev/kvm cannot be opened: refused before QEMU starts. */
+export async function requireKvm(option: AccelOption, flag = '--accel'): Promise<void> {
+  if (option !== 'kvm' || (await kvmUsable())) return;
+  throw new UsageError(`${flag} kvm: /dev/kvm is missing or not readable and writable by you, so KVM cannot be used here`, {
+    hint: `use ${flag} auto (or tcg), or get access to /dev/kvm (e.g. the kvm group)`,
+  });
+}
+
 /** --accel's value, checked: auto, kvm or tcg. */
 export function parseAccel(text: string, option = '--accel'): AccelOption {
   if (text === 'auto' || text === 'kvm' || text === 'tcg') return text;

@@ -1,9 +1,9 @@
 // One appliance VM: configured -> booting -> ready -> stopping -> stopped. Boot tries the
 // accelerators of the plan in turn; shutdown is a clean poweroff with a kill as fallback,
 // safe to call twice; a signal to kiln or kiln's death takes the VM down with it.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { applianceArch, type Appliance } from '../appliance/store.js';
 import { hostArch } from '../arch.js';
@@ -18,8 +18,9 @@ import { ApplianceError, KilnError } from '../errors.js';
 import { quote } from '../quote.js';
 import type { Logger } from '../log.js';
 import { cacheLayout } from '../cache/layout.js';
-import { kvmUsable, planAccel, VerdictStore, verdictKey, type AccelOption } from './accel.js';
+import { kvmUsable, planAccel, requireKvm, VerdictStore, verdictKey, type AccelOption } from './accel.js';
 import { spawn, type HostProcess } from '../host/run.js';
+import { makeTempDir } from '../host/tmpdir.js';
 import { defaultQemu, qemuVersion } from './qemu-binary.js';
 import { QBOOT, renderQemuArgs, type Accel, type DriveSpec, type VmConfig } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
@@ -81,6 +82,7 @@ export class ApplianceVm {
     }
     const arch = applianceArch(opts.appliance);
     const qemu = opts.qemu ?? defaultQemu(arch);
+    await requireKvm(opts.accel ?? 'auto');
     const qemuVersionLine = await qemuVersion(qemu, opts.qemu !== undefined);
     const verdicts = new VerdictStore(cacheLayout().accelVerdicts);
     const key = verdictKey(qemuVersionLine);
@@ -89,7 +91,7 @@ export class ApplianceVm {
     const plan = planAccel({ option: opts.accel ?? 'auto', foreign, kvmUsable: await kvmUsable(), verdict: await verdicts.get(key) });
     for (const [i, accel] of plan.tries.entries()) {
       const last = i === plan.tries.length - 1;
-      const vm = new ApplianceVm(await mkdtemp(join(tmpdir(), 'kiln-vm-')), opts, generateVmKeys());
+      const vm = new ApplianceVm(await makeTempDir('kiln-vm-'), opts, generateVmKeys());
       live.add(vm);
       try {
         const deadline = last ? (opts.bootTimeoutMs ?? 120_000) : (opts.kvmProbeMs ?? 15_000);

@@ -1,14 +1,17 @@
 // `kiln boot IMAGE`: boot a built image in QEMU and watch its serial console for a login
 // prompt (or a marker). The image is opened with -snapshot: a boot test never changes it.
-import { mkdtemp, rm, copyFile } from 'node:fs/promises';
+import { rm, copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { archFacts, hostArch, type Arch } from '../arch.js';
-import { KilnError, UsageError } from '../errors.js';
+import { KilnError } from '../errors.js';
+import { checkImageFile } from '../host/image-file.js';
+import { makeTempDir } from '../host/tmpdir.js';
+import { qemuVersion } from './qemu-binary.js';
 import type { Logger } from '../log.js';
 import { cacheLayout } from '../cache/layout.js';
-import { kvmUsable, VerdictStore, verdictKey, type AccelOption } from './accel.js';
+import { kvmUsable, requireKvm, VerdictStore, verdictKey, type AccelOption } from './accel.js';
 import { run, spawn } from '../host/run.js';
 import { accelArgs, escapeOpt, machineArgs, type Accel } from './qemu-args.js';
 import { Watchdog } from './watchdog.js';
@@ -74,27 +77,42 @@ export function renderBootArgs(o: BootArgs): string[] {
   ];
 }
 
-export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elapsedMs: number; console: string }> {
-  if (!existsSync(o.image)) throw new UsageError(`${o.image}: no such image`);
+export interface BootTestResult {
+  ok: boolean;
+  elapsedMs: number;
+  console: string;
+  /** QEMU ended by itself before the marker: the guest powered off (0) or QEMU failed. */
+  ended?: { exitCode: number | null; stderr: string };
+}
+
+export async function bootTest(o: BootTestOptions): Promise<BootTestResult> {
+  await checkImageFile(o.image);
   const arch = o.arch ?? 'amd64';
   const facts = archFacts[arch];
   const qemu = o.qemu ?? facts.qemu;
+  await requireKvm(o.accel);
+  await qemuVersion(qemu);
   const info = JSON.parse((await run('qemu-img', ['info', '--output=json', o.image], { what: `read ${o.image}` })).stdout) as { format: string };
   const marker = o.marker ?? LOGIN_PROMPT;
   // a foreign guest is always emulated
   const accel = arch === hostArch() ? await chooseAccel(o.accel, qemu) : 'tcg';
-  const dir = await mkdtemp(join(tmpdir(), 'kiln-boot-'));
-  const watchdog = new Watchdog(dir);
   const layout = await readImageLayout(o.image, info.format);
-  let uefi: { code: string; vars: string } | undefined;
   // arm64's virt machine has no BIOS: its images boot with UEFI only
   const wantUefi = arch === 'arm64' || (o.uefi ?? needsUefi(layout));
-  if (wantUefi) {
-    const fw = facts.uefi.files.find((f) => existsSync(f.code) && existsSync(f.vars));
-    if (!fw) throw new KilnError(`UEFI firmware is missing (${facts.uefi.files.map((f) => f.code).join(' or ')}); ${o.image} ${o.uefi ? 'was to boot with --uefi' : 'boots only with UEFI'}`, { hint: `install it: apt-get install ${facts.uefi.package}` });
+  const fw = wantUefi ? facts.uefi.files.find((f) => existsSync(f.code) && existsSync(f.vars)) : undefined;
+  if (wantUefi && !fw) throw new KilnError(`UEFI firmware is missing (${facts.uefi.files.map((f) => f.code).join(' or ')}); ${o.image} ${o.uefi ? 'was to boot with --uefi' : 'boots only with UEFI'}`, { hint: `install it: apt-get install ${facts.uefi.package}` });
+  // everything that can fail on the user's input has been asked: from here on the temp dir is removed whatever happens
+  const dir = await makeTempDir('kiln-boot-');
+  const watchdog = new Watchdog(dir);
+  let uefi: { code: string; vars: string } | undefined;
+  if (fw) {
     // the variable store is written by the firmware: each boot gets its own copy
     uefi = { code: fw.code, vars: join(dir, 'vars.fd') };
-    await copyFile(fw.vars, uefi.vars);
+    await copyFile(fw.vars, uefi.vars).catch(async (e: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      watchdog.release();
+      throw e;
+    });
   }
   const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi, sectorSize: layout.sectorSize, arch });
   const how = `${arch}, ${wantUefi ? 'UEFI' : 'BIOS'}${o.uefi === undefined && wantUefi ? ' (the image boots no other way)' : ''}${layout.sectorSize !== 512 ? `, ${layout.sectorSize}-byte sectors` : ''}`;
@@ -103,6 +121,9 @@ export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elaps
   const proc = spawn(qemu, args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false });
   if (proc.pid) watchdog.watch(proc.pid);
   let text = '';
+  let errText = '';
+  proc.stderr?.on('data', (c: Buffer) => (errText = (errText + c.toString()).slice(-4096)));
+  let ended: BootTestResult['ended'];
   try {
     const ok = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), o.timeoutMs);
@@ -115,12 +136,13 @@ export async function bootTest(o: BootTestOptions): Promise<{ ok: boolean; elaps
           resolve(true);
         }
       });
-      void proc.then(() => {
+      void proc.then((r) => {
         clearTimeout(timer);
+        if (!marker.test(text)) ended = { exitCode: r.exitCode ?? null, stderr: errText.trim() };
         resolve(marker.test(text));
       });
     });
-    return { ok, elapsedMs: performance.now() - t0, console: text };
+    return { ok, elapsedMs: performance.now() - t0, console: text, ended };
   } finally {
     proc.kill('SIGKILL');
     await proc.catch(() => {});

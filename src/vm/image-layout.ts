@@ -2,10 +2,10 @@
 // mounting: its partition table (MBR or GPT), its logical sector size (a GPT header at byte
 // 4096 instead of 512 means 4K sectors), and whether it has an EFI system partition and a
 // BIOS boot partition. `kiln boot` picks its firmware and disk from this.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../host/run.js';
+import { makeTempDir } from '../host/tmpdir.js';
 
 export interface ImageLayout {
   table: 'gpt' | 'mbr' | 'none';
@@ -56,7 +56,7 @@ export function parseImageLayout(head: Buffer): ImageLayout {
 
 /** The layout of `image` (any format qemu-img reads), from a copy of its head. */
 export async function readImageLayout(image: string, format: string): Promise<ImageLayout> {
-  const dir = await mkdtemp(join(tmpdir(), 'kiln-head-'));
+  const dir = await makeTempDir('kiln-head-');
   try {
     const head = join(dir, 'head');
     await run('qemu-img', ['dd', '-f', format, '-O', 'raw', 'bs=4096', `count=${HEAD_BYTES / 4096}`, `if=${image}`, `of=${head}`], { what: `read the partition table of ${image}` });

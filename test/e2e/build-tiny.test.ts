@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLocked } from '../../src/host/lock.js';
 import { kiln, kilnBin, leftovers, snapshotLeftovers, tinyElements } from './helpers.js';
 
 const before = await snapshotLeftovers();
@@ -91,7 +92,8 @@ it('two builds at once on one helper drive: both succeed, the second waits for t
   const results = await Promise.all([one('c1'), one('c2')]);
   for (const r of results) expect(r.exitCode, r.all).toBe(0);
   expect(results.filter((r) => /helper drive .* is in use by another build \(pid \d+\): waiting for it/.test(r.stderr))).toHaveLength(1);
-  expect(existsSync(`${drive}.lock`)).toBe(false);
+  // the lock file stays beside the drive (flock): what counts is that nobody holds it
+  expect(isLocked(`${drive}.lock`)).toBe(false);
   // the drive holds ext4 on the whole disk: check it read-only through a raw copy (no root)
   const raw = join(out, 'helper.raw');
   await execa('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', drive, raw]);
@@ -113,7 +115,8 @@ it('an interrupted build (SIGINT) leaves no build directory, no output, no lock 
   const r = await child;
   expect(r.exitCode, r.all).toBe(130);
   expect(readdirSync(dir)).toEqual([]);
-  expect(existsSync(`${drive}.lock`)).toBe(false);
+  // the lock file stays beside the drive (flock): what counts is that nobody holds it
+  expect(isLocked(`${drive}.lock`)).toBe(false);
   expect(await leftovers(before)).toEqual([]);
 }, 300_000);
 

@@ -38,6 +38,20 @@ describe('buildOptionsFrom', () => {
     expect(() => buildOptionsFrom(['x'], { name: 'n', smp: '0' })).toThrow(/--smp 0/);
     expect(() => buildOptionsFrom(['x'], { name: 'n', smp: '999' })).toThrow(/--smp 999/);
     expect(() => buildOptionsFrom(['x'], { name: 'n', formats: ['docker'], dockerTarget: 'Bad Tag' })).toThrow(/Bad Tag/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', installType: 'bogus' })).toThrow(/--install-type bogus/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', envvarSecret: ['9X'] })).toThrow(/--envvar-secret 9X/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', sourceDateEpoch: 'soon' })).toThrow(/--source-date-epoch soon: not a number/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n' }, { SOURCE_DATE_EPOCH: 'soon' })).toThrow(/SOURCE_DATE_EPOCH soon: not a number/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n' }, { break: 'bogus' })).toThrow(/break=bogus \(in the environment\): not a break point/);
+  });
+
+  it('takes an option given empty as given wrong, not as left out', () => {
+    expect(() => buildOptionsFrom(['x'], { name: 'n', imageSize: '' })).toThrow(/--size : not a size/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', smp: '' })).toThrow(/--smp : not a number/);
+    expect(() => buildOptionsFrom(['x'], { name: 'n', sourceDateEpoch: '' })).toThrow(/--source-date-epoch : not a number/);
+    // an empty SOURCE_DATE_EPOCH in the environment is unset, as for every tool that reads it
+    expect(buildOptionsFrom(['x'], { name: 'n' }, { SOURCE_DATE_EPOCH: '' }).sourceDateEpoch).toBeUndefined();
+    expect(buildOptionsFrom(['x'], { name: 'n', imageSize: '2G' }).imageSizeText).toBe('2G');
   });
 
   it('treats --envvar-secret names as both passed and secret', () => {

@@ -68,7 +68,7 @@ function orphanVmDirs(): string[] {
 describe('bad input', () => {
   it('a missing QEMU binary (--qemu)', () => {
     const r = kiln(['shell', '--qemu', '/nonexistent/qemu', '--', 'true']);
-    expectKilnError(r, /the QEMU binary \/nonexistent\/qemu does not exist; kiln needs it to boot the appliance/, /point --qemu \(or KILN_QEMU\) at a qemu-system-x86_64 binary/);
+    expectKilnError(r, /the QEMU binary \/nonexistent\/qemu does not exist; kiln needs it to boot the appliance/, /point --qemu \(or KILN_QEMU\) at a qemu-system-x86_64( or qemu-system-aarch64)? binary/);
   });
 
   it('a missing QEMU binary (KILN_QEMU)', () => {

@@ -168,6 +168,12 @@ describe('disk-image-create additions and exclusions', () => {
     expect(r.excluded).toEqual(['vm']);
   });
 
+  it('refuses to exclude the element that provides operating-system', () => {
+    const err = thrown(() => resolveElements({ names: ['os'], elementPaths: [D], excludeElements: ['os'] }));
+    expect(err).toBeInstanceOf(MissingOSError);
+    expect(err.message).toBe('--exclude-element os: that is the element providing operating-system, and a build needs one');
+  });
+
   it('rejects excluding an element that is on no path, with close matches', () => {
     const err = thrown(() => resolveElements({ names: ['os'], elementPaths: [D], excludeElements: ['bsae'] }));
     expect(err).toBeInstanceOf(MissingElementError);

@@ -2,10 +2,13 @@
 // order across elements, environment.d order, duplicates, --exclude-script — and, where DIB is
 // installed, the same lists from DIB's own dib-run-parts run over kiln's staged tree.
 import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DuplicateHookError,
   ElementFileError,
+  IGNORED_BECAUSE,
   PHASES,
   collectScripts,
   resolveElements,
@@ -60,6 +63,19 @@ describe('collectScripts', () => {
       { element: 's-one', hook: 'install.d/README.rst', reason: 'name not allowed' },
       { element: 's-one', hook: 'environment.d/bad~name', reason: 'name not allowed' },
     ]);
+  });
+
+  it('takes a hook that is a symlink loop for a file that will not run, as find(1) does', () => {
+    const el = mkdtempSync(join(tmpdir(), 'kiln-scripts-loop-'));
+    try {
+      mkdirSync(join(el, 'install.d'));
+      symlinkSync('50-loop', join(el, 'install.d', '50-loop'));
+      const plan = collectScripts([{ name: 'looper', path: el }]);
+      expect(plan.ignored).toEqual([{ element: 'looper', hook: 'install.d/50-loop', reason: 'not a regular file' }]);
+      expect(IGNORED_BECAUSE['not a regular file']).toMatch(/link loop/);
+    } finally {
+      rmSync(el, { recursive: true, force: true });
+    }
   });
 
   it('refuses the same script in two elements, naming both', () => {

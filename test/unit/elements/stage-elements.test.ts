@@ -1,5 +1,5 @@
 // The element set copied on its own (ELEMENTS_PATH / IMAGE_ELEMENT_YAML in the guest).
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,19 @@ describe('stageElements', () => {
     const dir = stageElements(els, join(tmp, 'elements'));
     expect(readdirSync(dir).sort()).toEqual(['pi-one', 'pi-two']);
     expect(existsSync(join(dir, 'pi-one', 'package-installs.yaml'))).toBe(true);
+  });
+
+  it('copies a link that leads nowhere (dangling, or a loop) as the link it is, as cp -a does', () => {
+    const src = join(tmp, 'src', 'links');
+    mkdirSync(join(src, 'static'), { recursive: true });
+    writeFileSync(join(src, 'static', 'real'), 'x');
+    symlinkSync('real', join(src, 'static', 'good'));
+    symlinkSync('/nonexistent/target', join(src, 'static', 'dangling'));
+    symlinkSync('loop', join(src, 'static', 'loop'));
+    const dir = stageElements([{ name: 'links', path: src }], join(tmp, 'staged-links'));
+    expect(lstatSync(join(dir, 'links', 'static', 'good')).isFile()).toBe(true);
+    expect(readlinkSync(join(dir, 'links', 'static', 'dangling'))).toBe('/nonexistent/target');
+    expect(readlinkSync(join(dir, 'links', 'static', 'loop'))).toBe('loop');
   });
 
   it('names the guest copies in IMAGE_ELEMENT_YAML', () => {

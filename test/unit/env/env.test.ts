@@ -82,7 +82,7 @@ describe('DIB environment', () => {
       writeFileSync(script, '#!/bin/bash\nenv\n', { mode: 0o755 });
       process.env.KILN_TEST_HOST_ONLY = 'leaked';
       let out = '';
-      const r = await runHostScript(script, { env, environmentFiles: [], cwd: dir, onOutput: (c) => (out += c.toString()) });
+      const r = await runHostScript(script, { env, environment: '', cwd: dir, onOutput: (c) => (out += c.toString()) });
       expect(r.exitCode).toBe(0);
       expect(out).toContain('FOO=bar');
       expect(out).toContain('TARGET_ROOT=/t');

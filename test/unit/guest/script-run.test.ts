@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { renderScriptRun, exportLines } from '../../../src/guest/script-run.js';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderScriptRun, exportLines, sourceEnvironment } from '../../../src/guest/script-run.js';
 import { phaseTable, parseBreak } from '../../../src/elements/phases.js';
 import { mountChroot, unmountChroot } from '../../../src/guest/chroot.js';
 import { prepareDrives, attachTarget } from '../../../src/guest/drives.js';
@@ -20,6 +24,26 @@ describe('renderScriptRun', () => {
     expect(s).toContain('source /tmp/in_target.d/environment.d/10-a');
     expect(s).toContain('set -x');
     expect(s).toContain('exec /tmp/in_target.d/install.d/50-x');
+  });
+
+  it('names the environment.d file that failed, which stopped the script before it ran', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-envd-'));
+    try {
+      mkdirSync(join(dir, 'environment.d'));
+      writeFileSync(join(dir, 'environment.d', '10-ok'), 'export A=1\n');
+      writeFileSync(join(dir, 'environment.d', '20-bad'), 'false\n');
+      writeFileSync(join(dir, 'environment.d', '30-never'), 'echo never\n');
+      const text = `set -e\n${sourceEnvironment(['10-ok', '20-bad', '30-never'].map((f) => join(dir, 'environment.d', f)))}echo ran "$A"\n`;
+      const r = spawnSync('bash', ['-c', text], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('kiln: sourcing environment.d/20-bad failed (status 1): the script did not run\n');
+      // all sourced: the trap is gone, nothing more is said
+      const ok = spawnSync('bash', ['-c', `set -e\n${sourceEnvironment([join(dir, 'environment.d', '10-ok')])}echo ran "$A"; exit 3\n`], { encoding: 'utf8' });
+      expect([ok.status, ok.stdout, ok.stderr]).toEqual([3, 'ran 1\n', '']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exports variables sorted, one per line', () => {

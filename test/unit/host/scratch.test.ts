@@ -54,6 +54,33 @@ describe('scratch directories', () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  it("one whose kiln was SIGKILLed goes at once, with no next kiln: its lock's holder removes it", async () => {
+    const src = join(import.meta.dirname, '../../../dist/host/scratch.js');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(src)}); const d = await m.makeScratchDir(${JSON.stringify(parent)}, '.kb-'); console.log(d.path); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const path = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (c: Buffer) => resolve(c.toString().trim()));
+      child.once('exit', (code) => reject(new Error(`the scratch dir maker exited early (${code})`)));
+    });
+    mkdirSync(join(path, 'partial', 'deep'), { recursive: true });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    for (let i = 0; i < 50 && existsSync(path); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('a kept one survives its kiln: keeping lets go of the lock without removing', async () => {
+    const src = join(import.meta.dirname, '../../../dist/host/scratch.js');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(src)}); const d = await m.makeScratchDir(${JSON.stringify(parent)}, '.kb-'); await d.keep(); console.log(d.path); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const path = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (c: Buffer) => resolve(c.toString().trim()));
+      child.once('exit', (code) => reject(new Error(`the scratch dir maker exited early (${code})`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(existsSync(path)).toBe(true);
+  });
+
   it('kept ones stay; lockless ones of dead pids and old nameless ones go; the rest stays', async () => {
     const kept = await makeScratchDir(parent, '.build-');
     await kept.keep();
