@@ -112,10 +112,10 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
       const released = vm.state === 'ready' && (await releaseHelperDrive(vm));
       await vm.shutdown();
       // what the build added to the cache (a failed build's downloads too) is kept only if it let go cleanly
-      if (released) await clock.timed('merge into the helper drive', () => mergeHelperDrive(helper, log));
+      if (released && run.cacheMounted) await clock.timed('merge into the helper drive', () => mergeHelperDrive(helper, log));
       else {
         await helper.discard();
-        log.warn(`the build did not let go of the helper drive cleanly: what it added to the cache is dropped (${helper.drive} is unchanged)`);
+        if (run.cacheMounted) log.warn(`the build did not let go of the helper drive cleanly: what it added to the cache is dropped (${helper.drive} is unchanged)`);
       }
     }
     await clock.timed('outputs', () =>

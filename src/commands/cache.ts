@@ -100,7 +100,7 @@ export async function cacheInfo(c: CacheLayout): Promise<string[]> {
     });
     const info = JSON.parse(read.stdout) as { 'actual-size': number; 'virtual-size': number };
     const user = helperDriveUser(c.helperDrive);
-    const use = user.state === 'in use' ? `, a build is merging into it now${user.pid ? ` (pid ${user.pid})` : ''}` : '';
+    const use = user.state === 'in use' ? `, a build is merging into it now${user.pid ? ` (pid ${user.pid})` : ''}` : existsSync(lockFileOf(c.helperDrive)) ? ', free (no build is merging into it)' : '';
     lines.push(`helper drive: ${c.helperDrive} (${mb(info['actual-size'])} used of ${mb(info['virtual-size'])})${use}`);
   } else lines.push('helper drive: none yet (made by the first build)');
   const sizes = await Promise.all(HOST_CACHES.map((k) => duBytes(c[k])));
