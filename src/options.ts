@@ -27,6 +27,12 @@ export interface BuildOptions {
   fsType?: string;
   rootLabel?: string;
   mkfsOptions?: string;
+  /** --mkfs-journal-size: the ext4 root's journal in MiB (DIB's default 64). */
+  journalSizeMiB?: number;
+  /** --max-online-resize: the most blocks the ext root can be grown to online (mkfs -E resize=). */
+  maxOnlineResize?: number;
+  /** --image-cache: DIB_IMAGE_CACHE of extra-data.d on the host (default: kiln's image-cache). */
+  imageCache?: string;
   qemuImgOptions?: string;
   envvars: EnvvarSpec[];
   secrets: string[];
@@ -100,6 +106,9 @@ export function buildOptionsFrom(elements: string[], o: Record<string, unknown>,
     // DIB reads ROOT_LABEL from its environment as --root-label
     rootLabel: str('rootLabel') ?? (userEnvironment(envvars, env, !!o.dibEnv).ROOT_LABEL || undefined),
     mkfsOptions: str('mkfsOptions'),
+    journalSizeMiB: str('mkfsJournalSize') ? wholeNumber(str('mkfsJournalSize')!, '--mkfs-journal-size') : undefined,
+    maxOnlineResize: str('maxOnlineResize') ? wholeNumber(str('maxOnlineResize')!, '--max-online-resize') : undefined,
+    imageCache: str('imageCache') ? resolve(str('imageCache')!) : undefined,
     qemuImgOptions: str('qemuImgOptions'),
     envvars,
     secrets: secrets.map((s) => parseEnvvar(s, '--envvar-secret').name),
@@ -170,6 +179,13 @@ export function smp(text: string, option = '--smp'): number {
   const n = num(text, option);
   const max = availableParallelism() * 2;
   if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${option} ${text}: give a whole number of vCPUs from 1 to ${max} (twice this host's ${availableParallelism()} cores)`);
+  return n;
+}
+
+/** A count DIB takes as a whole number above zero (journal MiB, filesystem blocks). */
+export function wholeNumber(text: string, option: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${option} ${text}: give a whole number above zero`);
   return n;
 }
 

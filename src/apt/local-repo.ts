@@ -70,6 +70,8 @@ export async function buildLocalRepo(req: LocalRepoRequest, o: { cache: CacheLay
       hint: req.offline ? 'build once with the network to fill the cache' : 'check the mirror',
     });
   }
+  // what this build uses is what `kiln cache prune` keeps longest (least recently used goes first)
+  await touch([...files, join(aptRoot, 'state', 'lists')]);
   const repo = await writeRepo(files, req, o.work, o.cache);
   return req.offline ? repo : { ...repo, listsDigest: await apt.listsDigest() };
 }
@@ -145,6 +147,8 @@ async function writeRepoImage(debs: string[], req: LocalRepoRequest, work: strin
       const tmp = `${raw}.${process.pid}.partial`;
       await writeFile(tmp, await uncompressDeb(await readFile(deb)));
       await rename(tmp, raw);
+    } else {
+      await touch([raw]);
     }
     await linkOrCopy(raw, join(pool, name));
     const data = await readFile(raw);
@@ -162,6 +166,12 @@ async function writeRepoImage(debs: string[], req: LocalRepoRequest, work: strin
   // nothing to gain compressing debs: store them as they are, the guest reads them without CPU work
   await run('mksquashfs', [root, image, '-all-root', '-noappend', '-no-progress', '-quiet', '-noI', '-noD', '-noF', '-noX', '-mkfs-time', '0', '-all-time', '0'], { what: 'write the local package repository image' });
   await rm(root, { recursive: true, force: true });
+}
+
+/** Mark files as used now (their mtime: what prune goes by). */
+async function touch(paths: string[]): Promise<void> {
+  const now = new Date();
+  await Promise.all(paths.map((p) => utimes(p, now, now).catch(() => {})));
 }
 
 async function linkOrCopy(from: string, to: string): Promise<void> {

@@ -38,8 +38,8 @@ export interface MadeDisk {
  * --size says so. With a vhd among the outputs, a whole number of MiB: Azure takes no other
  * fixed VHD, and the disk is laid out at that size so a GPT's backup header stays at its end.
  */
-export function imageSizeFor(o: Pick<BuildOptions, 'imageSizeGB' | 'imageExtraSizeGB' | 'formats'>, treeKiB: number, rootType: Plan['root']['type'], efi: boolean): number {
-  const dib = dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: rootType, efi });
+export function imageSizeFor(o: Pick<BuildOptions, 'imageSizeGB' | 'imageExtraSizeGB' | 'formats' | 'journalSizeMiB'>, treeKiB: number, rootType: Plan['root']['type'], efi: boolean): number {
+  const dib = dibImageSize({ treeKiB, imageSizeGB: o.imageSizeGB, extraSizeGB: o.imageExtraSizeGB, rootFsType: rootType, journalSizeMiB: o.journalSizeMiB, efi });
   const bytes = o.imageSizeGB !== undefined ? dib : Math.max(dib, 256 * 1024 ** 2);
   return o.formats.some((f) => f.name === 'vhd') ? Math.ceil(bytes / 1024 ** 2) * 1024 ** 2 : bytes;
 }

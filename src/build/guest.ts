@@ -43,6 +43,8 @@ export interface GuestRun {
   /** The disk once made (not in ramdisk mode). */
   disk?: MadeDisk;
   exported?: Exported;
+  /** The helper drive (this build's overlay of it) was mounted: only then has the build anything to merge. */
+  cacheMounted?: boolean;
 }
 
 export type GuestStep =
@@ -128,12 +130,12 @@ async function runPhase(g: GuestRun, name: Exclude<Phase, 'extra-data'>): Promis
 async function prepareBuildDrives(g: GuestRun): Promise<void> {
   try {
     await g.vm.script('preparing the scratch and helper drives', prepareDrives({ scratchSerial: SERIALS.scratch, cacheSerial: SERIALS.cache, repoSerial: g.repo ? SERIALS.repo : undefined }));
+    g.cacheMounted = true;
   } catch (e) {
     if (!(e instanceof Error && e.message.includes(HELPER_DRIVE_UNUSABLE))) throw e;
     throw helperDriveError(g.helperDrive, e.message.split('\n').filter((l) => !l.includes(HELPER_DRIVE_UNUSABLE)).slice(1).join(' ').trim(), e);
   }
 }
-
 
 /**
  * A script that failed for want of space: say which tree filled up, how big it is, and how to

@@ -45,13 +45,20 @@ export async function extraDataEnvironment(ctx: BuildContext, prepared: Prepared
       targetRoot: extraTarget(ctx.work),
       buildDir: ctx.work,
       lib,
-      imageCache: await privateDir(ctx.cache.imageCache),
+      imageCache: await imageCacheDir(ctx),
       path: `${shim}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       home: process.env.HOME ?? ctx.work,
     },
     blockDevice,
   );
   return { ...env, ...(await pythonFor(prepared, settings.user)) };
+}
+
+/** --image-cache: the user's own directory, made if missing as DIB does, its mode left alone; else kiln's, private. */
+async function imageCacheDir(ctx: BuildContext): Promise<string> {
+  if (!ctx.o.imageCache) return privateDir(ctx.cache.imageCache);
+  await mkdir(ctx.o.imageCache, { recursive: true });
+  return ctx.o.imageCache;
 }
 
 /**

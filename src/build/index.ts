@@ -3,15 +3,16 @@
 // what must happen whatever becomes of the build: the VM goes, the helper drive is let go of,
 // the work dir goes (or stays for --no-delete-on-failure), and nothing reaches the output
 // directory unless every step succeeded.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { buildAppliance } from '../appliance/builder.js';
 import { cacheLayout } from '../cache/layout.js';
-import { checkDrivePath, checkHelperDrive, helperDriveError, lockHelperDrive } from '../cache/helper-drive.js';
+import { checkDrivePath, checkHelperDrive, helperDriveError, useHelperDrive, type HelperDriveUse } from '../cache/helper-drive.js';
+import { withHostCaches } from '../cache/host-lock.js';
+import { cacheBound, pruneToBound } from '../cache/bound.js';
 import { debianBuild } from '../distro/debian.js';
 import type { DistroBuild } from '../distro/types.js';
 import { redactor, userEnvironment } from '../env/envvar.js';
-import { releaseDrives } from '../guest/drives.js';
-import type { HeldLock } from '../host/lock.js';
+import { helperDriveReleased, releaseDrives } from '../guest/drives.js';
 import { freeBytes, HostDiskFullError, LOW_SPACE_BYTES, watchFreeSpace } from '../host/free-space.js';
 import { makeScratchDir, removeDeadScratchDirs } from '../host/scratch.js';
 import { checkTmpdir } from '../host/tmpdir.js';
@@ -22,7 +23,7 @@ import { requireKvm } from '../vm/accel.js';
 import { ApplianceVm } from '../vm/appliance-vm.js';
 import { StepClock, type StepTiming } from './clock.js';
 import type { BuildContext } from './context.js';
-import { checkTargetSize, makeBuildDrives } from './drives.js';
+import { checkTargetSize, makeBuildDrives, SERIALS } from './drives.js';
 import { imageSizeBeforeBuild } from './filesystems.js';
 import { buildSettings, elementVariable, previewBlockDevice } from './environment.js';
 import { GUEST_STEP_NAMES, runGuestSteps, type GuestRun } from './guest.js';
@@ -55,6 +56,8 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   await requireKvm(o.accel);
   if (o.drive) await checkDrivePath(o.drive);
   await preflight(o);
+  // KILN_CACHE_MAX_SIZE is read now: a bad value is a usage error before anything is built
+  const bound = cacheBound();
   await checkHelperDrive(o.drive ?? cacheLayout().helperDrive);
   warnUnsetEnvvars(o, log);
   const out = await prepareOutputDir(o);
@@ -78,7 +81,6 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     redact: redactor(Object.fromEntries(o.secrets.filter((k) => k in user).map((k) => [k, user[k]!]))),
   };
   const { clock } = ctx;
-  let helper: HeldLock | undefined;
   let ok = false;
   let outputs: string[] = [];
   try {
@@ -90,17 +92,17 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const distro = await distroFor(ctx, prepared, user, await extraDataEnvironment(ctx, prepared, buildSettings({ o, base: ctx.base, prepared, user, kiln: {} }), blockDevice, lib));
     if (distro) await preflight(o, distro.tools);
     const { appliance } = await clock.timed('appliance', () => buildAppliance({ logger: log, arch: o.arch }));
-    const repo = distro ? await clock.timed('packages (host)', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log })) : undefined;
+    const repo = distro ? await clock.timed('packages (host)', () => withHostCaches(ctx.cache, log, 'fetching packages', () => distro.prefetch({ cache: ctx.cache, work: ctx.work, logger: log }))) : undefined;
     const settings = buildSettings({ o, base: ctx.base, prepared, user, kiln: distro?.environment(repo) ?? {} });
     await clock.timed('extra-data.d (host)', () => runExtraData(ctx, prepared, settings, blockDevice, lib));
-    // from here on the build uses the helper drive: one build at a time per drive
-    const helperDrive = o.drive ?? ctx.cache.helperDrive;
-    helper = await lockHelperDrive(helperDrive, log);
-    const drives = await makeBuildDrives(ctx.work, helperDrive, repo?.image, o);
+    // the helper drive through an overlay of this build's own: builds at once never wait for each other
+    const helper = await useHelperDrive(o.drive ?? ctx.cache.helperDrive, ctx.work, log);
+    const helperDrive = helper.drive;
+    const drives = await makeBuildDrives(ctx.work, helper.overlay, repo?.image, o);
     const vm = await clock.timed('boot appliance', () =>
       ApplianceVm.boot({ appliance, logger: log, accel: o.accel, memoryMiB: o.memsizeMiB, cpus: o.smp, network: o.network, drives: drives.specs }).catch((e: unknown) => {
         // QEMU refuses a damaged qcow2 before the guest starts; its message names the file
-        throw e instanceof Error && e.message.includes(helperDrive) ? helperDriveError(helperDrive, 'QEMU cannot open it', e) : e;
+        throw e instanceof Error && e.message.includes(basename(helperDrive)) ? helperDriveError(helperDrive, 'QEMU cannot open it', e) : e;
       }),
     );
     log.info(`appliance up in ${(vm.bootMs / 1000).toFixed(1)}s (${vm.accel?.toUpperCase()})`);
@@ -115,8 +117,14 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     } finally {
       space.stop();
       // the helper drive must come out clean whatever happened: unmount everything first
-      if (vm.state === 'ready') await vm.exec('bash -s', { stdin: releaseDrives() }).catch(() => {});
+      const released = vm.state === 'ready' && (await releaseHelperDrive(vm));
       await vm.shutdown();
+      // what the build added to the cache (a failed build's downloads too) is kept only if it let go cleanly
+      if (released && run.cacheMounted) await clock.timed('merge into the helper drive', () => mergeHelperDrive(helper, log));
+      else {
+        await helper.discard();
+        if (run.cacheMounted) log.warn(`the build did not let go of the helper drive cleanly: what it added to the cache is dropped (${helper.drive} is unchanged)`);
+      }
     }
     await clock.timed('outputs', () =>
       writeOutputs(ctx, { prepared, user, appliance: appliance.manifest, exported: run.exported!, disk: run.disk ? { file: drives.target, bytes: run.disk.imageBytes } : undefined }),
@@ -124,6 +132,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     const planned = plannedOutputs(o);
     outputs = await publish(ctx.staging, out.dir, [planned.dotD, ...planned.files]);
     ok = true;
+    if (bound !== undefined) await pruneToBound(ctx.cache, bound, log);
     return { outputs, timings: clock.steps, scripts: clock.scripts };
   } catch (err) {
     // whatever step it hit (a guest write, qemu-img, publishing), a full file system is the cause to name
@@ -135,11 +144,28 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     }
     throw e;
   } finally {
-    await helper?.release();
     if (ok || o.deleteOnFailure) await work.remove();
     if (!ok) await removeMadeDirs(out.made);
     // the table at the end, failed or not: how long each step took, the slowest scripts
     log.emit({ type: 'summary', ok, durationMs: performance.now() - clock.startedAt, steps: clock.steps, scripts: clock.scripts, outputs });
+  }
+}
+
+/** Unmount everything in the guest; true once nothing holds the helper drive's filesystem. */
+async function releaseHelperDrive(vm: ApplianceVm): Promise<boolean> {
+  await vm.exec('bash -s', { stdin: releaseDrives() }).catch(() => {});
+  const r = await vm.exec('bash -s', { stdin: helperDriveReleased(SERIALS.cache) }).catch(() => undefined);
+  return r?.exitCode === 0;
+}
+
+/** The overlay into the helper drive; a merge that fails costs the cache, never the build. */
+async function mergeHelperDrive(helper: HelperDriveUse, log: Logger): Promise<void> {
+  try {
+    const r = await helper.merge();
+    if (r.merged) log.info(`helper drive: merged this build's additions (${(r.bytes / 1024 ** 2).toFixed(0)} MiB overlay) into ${helper.drive}${r.replaced ? `, in place of ${r.replaced}` : ''}`);
+    else log.info(`helper drive: ${r.reason}; this build's additions are dropped (the next build fills them in again)`);
+  } catch (e) {
+    log.warn(`helper drive: could not merge this build's additions, ${helper.drive} is unchanged: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

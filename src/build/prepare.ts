@@ -59,5 +59,5 @@ async function chooseBlockConfig(resolution: Resolution, user: Readonly<Record<s
 
 /** The disk layout for an image of `imageBytes` (before the tree is measured, any size: labels and types do not depend on it). */
 export function planImage(o: BuildOptions, blockConfig: string, seed: string, imageBytes: number, user: Readonly<Record<string, string>>): Plan {
-  return planFromYaml(blockConfig, { seed, imageSize: imageBytes, fsType: o.fsType, rootLabel: o.rootLabel, mkfsOptions: o.mkfsOptions, release: user.DIB_RELEASE, blockSize: user.DIB_BLOCK_SIZE });
+  return planFromYaml(blockConfig, { seed, imageSize: imageBytes, fsType: o.fsType, rootLabel: o.rootLabel, mkfsOptions: o.mkfsOptions, journalSizeMiB: o.journalSizeMiB, maxOnlineResize: o.maxOnlineResize, release: user.DIB_RELEASE, blockSize: user.DIB_BLOCK_SIZE });
 }

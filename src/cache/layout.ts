@@ -30,6 +30,8 @@ export interface CacheLayout {
   imageCache: string;
   /** Whether KVM worked on this host before (src/vm/accel.ts). */
   accelVerdicts: string;
+  /** Held while apt fills the host caches and while `kiln cache` exports, imports or prunes them. */
+  hostLock: string;
 }
 
 export function cacheLayout(env: NodeJS.ProcessEnv = process.env): CacheLayout {
@@ -43,6 +45,7 @@ export function cacheLayout(env: NodeJS.ProcessEnv = process.env): CacheLayout {
     debsUncompressed: join(root, 'debs-uncompressed'),
     imageCache: join(root, 'image-cache'),
     accelVerdicts: join(root, 'accel-verdicts.json'),
+    hostLock: join(root, 'host-caches.lock'),
   };
 }
 

@@ -22,12 +22,17 @@ export function register(program: Command, status: ExitStatus): void {
   program
     .command('get-kernel')
     .description('extract the kernel and initrd from a built image (qcow2, raw...) without root, like disk-image-get-kernel')
-    .argument('<image>')
+    .argument('[image]')
+    .option('-i, --image <IMAGE>', 'the image, as disk-image-get-kernel takes it (instead of the argument)')
     .option('-d, --dir <DIR>', 'where to write them', '.')
     .option('-o, --prefix <PREFIX>', 'file name prefix: PREFIX-vmlinuz, PREFIX-initrd (default: the image name)')
+    .option('-x', 'accepted for compatibility (disk-image-get-kernel\'s tracing)')
     .option('--accel <ACCEL>', 'auto, kvm or tcg', 'auto')
     .action(
-      statusAction(status, async (image: string, o: { dir: string; prefix?: string; accel: string }) => {
+      statusAction(status, async (arg: string | undefined, o: { image?: string; dir: string; prefix?: string; accel: string }) => {
+        if (arg && o.image && arg !== o.image) throw new UsageError(`two images given: ${o.image} (-i) and ${arg}`);
+        const image = arg ?? o.image;
+        if (!image) throw new UsageError('no image given', { hint: 'kiln get-kernel IMAGE, or disk-image-get-kernel -i IMAGE' });
         await checkImageFile(image);
         const accel = parseAccel(o.accel);
         // the whole backing chain: a missing backing file is named now, not by QEMU in the appliance

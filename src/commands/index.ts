@@ -9,6 +9,7 @@ export const commands: Promise<{ register: Register }>[] = [
   import('./build.js'),
   import('./boot.js'),
   import('./dib.js'),
+  import('./diskimage-builder.js'),
   import('./cache.js'),
   import('./get-kernel.js'),
   import('./doctor.js'),

@@ -56,7 +56,9 @@ export function guestEnvironment(s: DibSettings, phase: { chroot: boolean }, blo
   if (!phase.chroot) env.TARGET_ROOT = mount;
   // inside the chroot the hooks are at /tmp/in_target.d (DIB leaks the outside path there)
   else env.TMP_HOOKS_PATH = guestPaths.inTarget;
-  return { ...env, ...s.user, ...s.kiln };
+  // the caller's DIB_IMAGE_CACHE / DIB_LOCKFILES (carried by --dib-env) are host paths: in the
+  // appliance the helper drive and the build dir are what those names mean
+  return { ...env, ...s.user, ...s.kiln, DIB_IMAGE_CACHE: guestPaths.cache, DIB_LOCKFILES: guestPaths.buildDir };
 }
 
 /** The environment of extra-data.d on the host, with the host's paths. */

@@ -40,10 +40,27 @@ export function unmountMatching(pattern: string): string {
   return `for m in $(awk '{print $2}' /proc/mounts | grep -E '${pattern}' | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done\n`;
 }
 
-/** Unmount everything under the build and the helper drive, innermost first, then sync. */
+/**
+ * Unmount everything under the build and the repository, innermost first, then the helper
+ * drive (the chroot bind-mounts parts of it: those go first), then sync.
+ */
 export function releaseDrives(): string {
   const p = guestPaths;
-  return `${unmountMatching(`^(${p.buildDir}|${p.cache}|${p.repo})(/|$)`)}losetup -D 2>/dev/null
+  return `${unmountMatching(`^(${p.buildDir}|${p.repo})(/|$)`)}${unmountMatching(`^${p.cache}(/|$)`)}losetup -D 2>/dev/null
 sync
+`;
+}
+
+/**
+ * Exit status 0 once the helper drive's filesystem is let go of entirely: its ext4 instance
+ * (/sys/fs/ext4/DEV) is gone, so nothing holds it, not even a lazily unmounted bind, and its
+ * journal is clean. Only then may the host merge what the build wrote into the drive.
+ */
+export function helperDriveReleased(cacheSerial: string): string {
+  return `${devBySerial}dev=$(dev_by_serial ${cacheSerial}) || exit 1
+sync
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -e "/sys/fs/ext4/\${dev##*/}" ] || exit 0; sleep 0.2; done
+echo "kiln: the helper drive is still mounted or held" >&2
+exit 1
 `;
 }

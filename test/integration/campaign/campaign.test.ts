@@ -23,8 +23,8 @@ let orphansBefore: string[] = [];
 const results = new Map<string, CaseResult>();
 const t0 = performance.now();
 
-/** Cache files a VM case may change without harm: the helper drive it used, its lock. */
-const VM_MAY_CHANGE = /^helper\.qcow2(\.lock)?$|^accel-verdicts\.json$/;
+/** Cache files a VM case may change without harm: the helper drive it used, its lock and lineage, the host caches' lock. */
+const VM_MAY_CHANGE = /^helper\.qcow2(\.lock|\.lineage)?$|^host-caches\.lock$|^accel-verdicts\.json$/;
 
 beforeAll(async () => {
   campaign = mkdtempSync(join(tmpdir(), 'kiln-campaign-'));

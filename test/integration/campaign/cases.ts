@@ -45,7 +45,7 @@ export interface Case {
   onlyIf?: () => boolean;
   /** Undo what setup did outside the case's files (a mount), after the checks. */
   teardown?: (d: CaseDirs) => void;
-  /** Files the case may leave in its directory: the lock file beside a --drive stays, as the cache's helper.qcow2.lock does. */
+  /** Files the case may leave in its directory: the lock and lineage files beside a --drive stay, as the cache's helper.qcow2.lock does. */
   mayLeave?: RegExp;
   /** The case passes with a warning rather than failing: `message` is that warning. */
   warning?: boolean;
@@ -149,7 +149,7 @@ export const cases: Case[] = [
   // ---------------------------------------------------------------- options (usage errors: 2)
   { id: 'unknown-option', area: 'options', what: 'an unknown option (--bogus)', args: (d) => build(d, ['--bogus']), status: USAGE, message: /unknown option '--bogus'/ },
   { id: 'unknown-command', area: 'options', what: 'an unknown command (kiln frobnicate)', args: () => ['frobnicate'], status: USAGE, message: /unknown command 'frobnicate'/ },
-  { id: 'no-elements', area: 'options', what: 'kiln build without elements', args: (d) => ['build', '-o', img(d)], status: USAGE, message: /missing required argument 'element'/ },
+  { id: 'no-elements', area: 'options', what: 'kiln build without elements', args: (d) => ['build', '-o', img(d)], status: USAGE, message: /no elements given/ },
   { id: 'no-name', area: 'options', what: 'kiln build without -o', args: () => ['build', 'tiny-os'], status: USAGE, message: /-o\/--name is required/ },
   { id: 'option-missing-value', area: 'options', what: '-o with no value', args: () => ['build', 'tiny-os', '-o'], status: USAGE, message: /option '-o, --name <NAME>' argument missing/ },
   { id: 'arch', area: 'options', what: '--arch sparc', args: (d) => build(d, ['--arch', 'sparc']), status: USAGE, message: /--arch sparc/ },
@@ -180,7 +180,8 @@ export const cases: Case[] = [
   { id: 'exclude-script', area: 'options', what: '--exclude-script nosuch', args: (d) => build(d, ['--exclude-script', 'nosuch']), status: FAIL, message: /--exclude-script nosuch: no element in the set has a hook of that name/ },
   { id: 'dib-unknown-option', area: 'options', what: 'kiln dib --bogus', args: () => ['dib', '--bogus', 'tiny-os'], status: USAGE, message: /unknown option '--bogus'/ },
   { id: 'dib-missing-element', area: 'options', what: 'kiln dib -o NAME nosuch', args: (d) => ['dib', '-o', img(d), 'nosuch'], status: FAIL, message: /element 'nosuch' not found/ },
-  { id: 'ramdisk-n', area: 'options', what: 'kiln ramdisk -n (ramdisk-image-create has no -n)', args: (d) => ['ramdisk', '-n', '-o', img(d), 'tiny-os'], status: USAGE, message: /unknown option '-n'|ramdisk-image-create has no -n/ },
+  { id: 'dib-journal-size', area: 'options', what: 'kiln dib --mkfs-journal-size 64M (DIB takes MiB, a whole number)', args: (d) => ['dib', '--mkfs-journal-size', '64M', '-o', img(d), 'tiny-os'], status: USAGE, message: /--mkfs-journal-size 64M: give a whole number above zero/ },
+  { id: 'image-file-key', area: 'options', what: 'kiln build --file with a key DIB\'s image file has not', setup: (d) => writeFileSync(join(d.root, 'images.yaml'), '- imagename: x\n  element: [tiny-os]\n'), args: (d) => ['build', '--file', join(d.root, 'images.yaml')], status: USAGE, message: /images\.yaml: image 1: "element" is not one of DIB's image keys/ },
   { id: 'appliance-unknown', area: 'options', what: 'kiln appliance frobnicate', args: () => ['appliance', 'frobnicate'], status: USAGE, message: /unknown command 'frobnicate'/ },
   { id: 'shell-boot-timeout', area: 'options', what: 'kiln shell --boot-timeout soon', args: () => ['shell', '--boot-timeout', 'soon', '--', 'true'], status: USAGE, message: /--boot-timeout \(KILN_BOOT_TIMEOUT\) must be a positive number, not "soon"/ },
   { id: 'element-info-modes', area: 'options', what: 'kiln element-info -d -e (two modes)', args: () => ['element-info', '-d', '-e', 'tiny-os'], status: USAGE, message: /choose one of --expand-dependencies, --env and --scripts/ },
@@ -775,7 +776,7 @@ export const cases: Case[] = [
       rmSync(raw);
     },
     args: (d) => build(d, ['--drive', join(d.root, 'garbage.qcow2'), '--accel', 'tcg']),
-    mayLeave: /^garbage\.qcow2\.lock$/,
+    mayLeave: /^garbage\.qcow2\.(lock|lineage)$/,
     vm: true,
     status: FAIL,
     message: /helper drive \S+\/garbage\.qcow2[\s\S]*kiln cache clear/,
@@ -954,7 +955,7 @@ export const cases: Case[] = [
     args: () => ['cache', 'info'],
     env: (d) => ({ KILN_CACHE_DIR: join(d.root, 'stale-cache') }),
     status: 0,
-    message: /helper drive: \S+helper\.qcow2 .*free \(its last build ended\)/,
+    message: /helper drive: \S+helper\.qcow2 .*free \(no build is merging into it\)/,
     warning: true,
   },
   {
@@ -970,7 +971,7 @@ export const cases: Case[] = [
     args: () => ['cache', 'info'],
     env: (d) => ({ KILN_CACHE_DIR: join(d.root, 'reused-cache') }),
     status: 0,
-    message: /helper drive: \S+helper\.qcow2 .*free \(its last build ended\)/,
+    message: /helper drive: \S+helper\.qcow2 .*free \(no build is merging into it\)/,
     warning: true,
   },
   {

@@ -55,6 +55,14 @@ describe('DIB environment', () => {
     expect(guestEnvironment({ ...settings, sourceDateEpoch: 1700000000 }, phaseTable.install, blockDevice).SOURCE_DATE_EPOCH).toBe('1700000000');
   });
 
+  it("keeps the guest's DIB_IMAGE_CACHE and DIB_LOCKFILES when the caller's (host paths, carried by --dib-env) come along", () => {
+    const user = { ...settings.user, DIB_IMAGE_CACHE: '/home/ci/.cache/image-create', DIB_LOCKFILES: '/home/ci/.cache/dib/lockfiles' };
+    expect(guestEnvironment({ ...settings, user }, phaseTable.root, blockDevice)).toMatchObject({ DIB_IMAGE_CACHE: '/kiln/cache', DIB_LOCKFILES: '/kiln/build' });
+    // on the host (extra-data.d) the caller's image cache is the one DIB would use
+    const host = hostEnvironment({ ...settings, user }, { hooks: '/h', targetRoot: '/t', buildDir: '/b', lib: '/l', imageCache: '/kiln-cache/image-cache', path: '/bin', home: '/root' }, blockDevice);
+    expect(host.DIB_IMAGE_CACHE).toBe('/home/ci/.cache/image-create');
+  });
+
   it("puts kiln's own variables above the user's, and keeps DIB_ENV to the user's", () => {
     const env = guestEnvironment({ ...settings, user: { ...settings.user, DIB_DISTRIBUTION_MIRROR: 'http://mine' } }, phaseTable.root, blockDevice);
     expect(env.DIB_DISTRIBUTION_MIRROR).toBe('file:///kiln/repo');
