@@ -46,7 +46,7 @@ export interface BuildResult {
  * Each is a clock.timed step; a step a build does not need (no distro packages, a phase
  * without scripts, a format's step) is skipped, and the count jumps past it.
  */
-export const BUILD_STEPS: readonly string[] = ['resolve elements', 'appliance', 'packages (host)', 'extra-data.d (host)', 'boot appliance', ...GUEST_STEP_NAMES, 'outputs'];
+export const BUILD_STEPS: readonly string[] = ['resolve elements', 'appliance', 'packages (host)', 'extra-data.d (host)', 'boot appliance', ...GUEST_STEP_NAMES, 'merge into the helper drive', 'outputs'];
 
 /** The work dirs of builds sit next to their outputs: the target drive becomes the image without a copy across filesystems. */
 const WORK_PREFIX = '.kiln-build-';

@@ -41,7 +41,7 @@ describe('kiln completion', () => {
     expect(complete('kiln', 'appliance', 'b')).toEqual(['build']);
     expect(complete('kiln', 'build', '--fo')).toEqual(['--formats']);
     expect(complete('kiln', 'build', '--machine')).toEqual(['--machine-readable']);
-    expect(complete('kiln', 'cache', '')).toEqual(['path', 'info', 'clear']);
+    expect(complete('kiln', 'cache', '')).toEqual(['path', 'info', 'clear', 'prune', 'export', 'import']);
     // an option's value is not a command: -o build names the image
     expect(complete('kiln', 'build', '-o', 'build', '--chec')).toEqual(['--checksum']);
     expect(complete('kiln', 'build', '--logfile', 'et')).toEqual(['etc']);
