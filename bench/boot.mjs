@@ -13,6 +13,7 @@ import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { URL } from 'node:url';
 import console from 'node:console';
+import { vmModules } from './vm-modules.mjs';
 
 const { values: o } = parseArgs({
   options: {
@@ -26,13 +27,7 @@ const { values: o } = parseArgs({
   },
 });
 const root = new URL('..', import.meta.url).pathname;
-const dist = (p) => new URL(`../dist/${p}`, import.meta.url);
-if (!existsSync(dist('vm/appliance-vm.js'))) fail('dist/ is missing: run npm run build first');
-const { ApplianceVm } = await import(dist('vm/appliance-vm.js').href);
-const { buildAppliance } = await import(dist('appliance/builder.js').href);
-const { createLogger } = await import(dist('log.js').href);
-
-const logger = createLogger({ write: () => {} });
+const { ApplianceVm, buildAppliance, logger } = await vmModules();
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
 const live = new Set();
 process.on('SIGINT', async () => {

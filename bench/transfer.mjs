@@ -5,7 +5,7 @@
 // Run after `npm run build`:   node bench/transfer.mjs [--rounds 5] [--tree-mb 200] [--accel tcg|kvm|auto]
 // Target (issue 2, 2 cores, TCG): >= 100 MB/s each way.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +13,7 @@ import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { URL } from 'node:url';
 import console from 'node:console';
+import { vmModules } from './vm-modules.mjs';
 
 const { values: o } = parseArgs({
   options: {
@@ -21,13 +22,7 @@ const { values: o } = parseArgs({
     'tree-mb': { type: 'string', default: '200' },
   },
 });
-const dist = (p) => new URL(`../dist/${p}`, import.meta.url);
-if (!existsSync(dist('vm/appliance-vm.js'))) fail('dist/ is missing: run npm run build first');
-const { ApplianceVm } = await import(dist('vm/appliance-vm.js').href);
-const { buildAppliance } = await import(dist('appliance/builder.js').href);
-const { createLogger } = await import(dist('log.js').href);
-
-const logger = createLogger({ write: () => {} });
+const { ApplianceVm, buildAppliance, logger } = await vmModules();
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-transfer-'));
 let vm;
 process.on('SIGINT', async () => {

@@ -50,16 +50,12 @@ export interface VmConfig {
  */
 export const QBOOT = '/usr/share/qemu/qboot.rom';
 
-/** Kernel words that take work off an emulated boot (no probing of hardware QEMU lacks). */
-export const fastBootCmdline = [
-  'console=ttyS0',
+/** Kernel words that take work off any emulated boot, whatever the architecture. */
+const EMULATED_BOOT = [
   'quiet',
   'loglevel=3',
   'panic=-1',
   'rdinit=/init',
-  'tsc=reliable',
-  'no_timer_check',
-  'noreplace-smp',
   'cryptomgr.notests',
   'random.trust_cpu=on',
   'mitigations=off',
@@ -68,33 +64,17 @@ export const fastBootCmdline = [
   'init_on_alloc=0',
   'randomize_kstack_offset=off',
   'hardened_usercopy=off',
-  'i8042.noaux',
-  'i8042.nomux',
-  'i8042.nopnp',
-  'i8042.dumbkbd',
-  '8250.nr_uarts=1',
   'nokaslr',
   // fixed addresses let TCG reuse its translations of shared libraries across processes:
   // with ASLR every exec retranslates libc, and a fork+exec costs ~3x as much
   'norandmaps',
 ];
 
+/** The PC's: the 16550 console, and no probing of hardware QEMU lacks. */
+export const fastBootCmdline = ['console=ttyS0', ...EMULATED_BOOT, 'tsc=reliable', 'no_timer_check', 'noreplace-smp', 'i8042.noaux', 'i8042.nomux', 'i8042.nopnp', 'i8042.dumbkbd', '8250.nr_uarts=1'];
+
 /** The same for an arm64 guest on `virt`: the PL011 console, none of the PC's words. */
-export const arm64BootCmdline = [
-  'console=ttyAMA0',
-  'quiet',
-  'loglevel=3',
-  'panic=-1',
-  'rdinit=/init',
-  'cryptomgr.notests',
-  'random.trust_cpu=on',
-  'mitigations=off',
-  'init_on_alloc=0',
-  'randomize_kstack_offset=off',
-  'hardened_usercopy=off',
-  'nokaslr',
-  'norandmaps',
-];
+export const arm64BootCmdline = ['console=ttyAMA0', ...EMULATED_BOOT];
 
 export function bootCmdline(arch: Arch = 'amd64'): string[] {
   return arch === 'arm64' ? arm64BootCmdline : fastBootCmdline;
