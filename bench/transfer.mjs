@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
-import { URL } from 'node:url';
 import console from 'node:console';
 import { vmModules } from './vm-modules.mjs';
 

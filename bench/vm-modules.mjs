@@ -1,5 +1,8 @@
 // What the VM benches load from kiln's build (dist/): the appliance, its VM, a silent logger.
 import { existsSync } from 'node:fs';
+import console from 'node:console';
+import process from 'node:process';
+import { URL } from 'node:url';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url);
 
