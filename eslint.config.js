@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     // bench scripts are plain Node ESM
     files: ['bench/**/*.mjs'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', performance: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', performance: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', URL: 'readonly' } },
   },
   {
     rules: {

@@ -27,10 +27,24 @@ function oracles() {
   return out;
 }
 
+/** Whether the mirror's stable-security is within its Valid-Until (this machine's stable aliases are a month old; apt refuses them). */
+async function stableAliasUsable() {
+  try {
+    const text = await (await fetch('http://deb.debian.org/debian-security/dists/stable-security/InRelease', { signal: AbortSignal.timeout(30_000) })).text();
+    const until = /^Valid-Until: (.+)$/m.exec(text)?.[1];
+    return until === undefined || Date.parse(until) > Date.now();
+  } catch {
+    return true;
+  }
+}
+const stableUsable = await stableAliasUsable();
+
 async function buildWith(o) {
   const env = ['--envvar', 'DIB_CLOUD_INIT_DATASOURCES=NoCloud,ConfigDrive', '--envvar', 'DIB_DEBIAN_SECURITY_MIRROR=http://deb.debian.org/debian-security'];
-  // bookworm's DIB knows no trixie: it builds its own release
+  // bookworm's DIB knows no trixie: it builds its own release; today's DIB asks for stable,
+  // named trixie where the mirror's stable alias has expired
   if (o.suite === 'bookworm') env.push('--envvar', 'DIB_RELEASE=bookworm');
+  else if (!stableUsable) env.push('--envvar', 'DIB_RELEASE=trixie');
   const args = ['build', '--machine-readable', '-p', o.elements, '-p', join(repo, 'test/fixtures/elements/upstream'), '-o', join(work, `up-${o.suite}`), ...env, ...ELEMENTS];
   const t0 = performance.now();
   const r = await execa('node', [kiln, ...args], { reject: false, stdout: 'ignore', stderr: 'pipe' });
@@ -51,7 +65,7 @@ function table({ o, ms, exitCode, events }) {
   const lines = [
     `### DIB ${o.version} (${o.suite}'s python3-diskimage-builder)`,
     '',
-    `Build ${exitCode === 0 ? 'succeeded' : `FAILED (exit ${exitCode})${error ? `: ${error.message}` : ''}`} in ${(ms / 1000).toFixed(0)} s. Phases and steps: ${steps.map((s) => `${s.step} ${(s.durationMs / 1000).toFixed(0)} s`).join(', ')}.`,
+    `Build ${o.suite !== 'bookworm' && !stableUsable ? '(DIB_RELEASE=trixie: the mirror here serves an expired stable alias) ' : ''}${exitCode === 0 ? 'succeeded' : `FAILED (exit ${exitCode})${error ? `: ${error.message}` : ''}`} in ${(ms / 1000).toFixed(0)} s. Phases and steps: ${steps.map((s) => `${s.step} ${(s.durationMs / 1000).toFixed(0)} s`).join(', ')}.`,
     '',
     '| element | scripts that ran (phase, time) |',
     '|---|---|',
