@@ -27,7 +27,7 @@ import { Watchdog } from './watchdog.js';
 import { dirBytes, tarSizeEstimate, watchTransfer, type OnTransferProgress } from './transfer-progress.js';
 import { stripTerminalCodes } from './console.js';
 import { devBySerial } from '../guest/drives.js';
-import { onInterrupt } from '../signals.js';
+import { interruption, onInterrupt } from '../signals.js';
 
 export type VmState = 'configured' | 'booting' | 'ready' | 'stopping' | 'stopped';
 
@@ -56,6 +56,9 @@ export const EXEC_PORT = 'kiln.exec';
 
 const live = new Set<ApplianceVm>();
 let interruptHooked = false;
+
+/** The guest never answered within the boot deadline (QEMU still running, nothing said). */
+class GuestSilentError extends Error {}
 
 export class ApplianceVm {
   state: VmState = 'configured';
@@ -91,19 +94,27 @@ export class ApplianceVm {
     const foreign = arch !== hostArch();
     if (foreign && opts.accel === 'kvm') throw new ApplianceError(`--accel kvm cannot run an ${arch} appliance on this ${hostArch() ?? process.arch} host`, { hint: 'drop --accel kvm: kiln emulates the guest (TCG)' });
     const plan = planAccel({ option: opts.accel ?? 'auto', foreign, kvmUsable: await kvmUsable(), verdict: await verdicts.get(key) });
-    for (const [i, accel] of plan.tries.entries()) {
-      const last = i === plan.tries.length - 1;
+    // an emulated guest that never answered gets one more boot before kiln gives up: a stuck
+    // boot is rare and costs a deadline; a guest that fails (QEMU exits, the console says why) does not
+    const tries = [...plan.tries, plan.tries.at(-1)!];
+    for (const [i, accel] of tries.entries()) {
+      const last = i === tries.length - 1;
+      const retry = i === tries.length - 2;
       const vm = new ApplianceVm(await makeTempDir('kiln-vm-'), opts, generateVmKeys());
       live.add(vm);
       try {
-        const deadline = last ? (opts.bootTimeoutMs ?? 120_000) : (opts.kvmProbeMs ?? 15_000);
+        const deadline = i >= plan.tries.length - 1 ? (opts.bootTimeoutMs ?? 120_000) : (opts.kvmProbeMs ?? 15_000);
         await vm.start(qemu, accel, deadline);
         if (plan.tries.length > 1) await verdicts.set(key, accel);
         return vm;
       } catch (e) {
         const console = await vm.consoleTail();
         await vm.kill();
-        if (last) {
+        if (retry && e instanceof GuestSilentError && !interruption()) {
+          opts.logger.warn(`the appliance did not answer under ${accel.toUpperCase()} (${e.message}); booting it once more`);
+          continue;
+        }
+        if (last || retry) {
           if (e instanceof ApplianceError) throw e;
           throw new ApplianceError(`the appliance did not come up under ${accel.toUpperCase()}: ${(e as Error).message}${console ? `\nguest console (last lines):\n  ${console}` : '\nthe guest console stayed empty'}`, {
             hint: `check the appliance with: kiln appliance build --refresh; on a slow or loaded host give it longer with KILN_BOOT_TIMEOUT=SECONDS (now ${((opts.bootTimeoutMs ?? 120_000) / 1000).toFixed(0)})`,
@@ -163,7 +174,7 @@ export class ApplianceVm {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), deadlineMs);
     const timedOut = (e: Error) => {
-      throw abort.signal.aborted ? new Error(`no answer from the guest within ${(deadlineMs / 1000).toFixed(0)}s`) : e;
+      throw abort.signal.aborted ? new GuestSilentError(`no answer from the guest within ${(deadlineMs / 1000).toFixed(0)}s`) : e;
     };
     // both lanes connect at once; each keeps what it got so a failure can close it
     const ssh = Channel.open(cfg.ports[SSH_PORT]!, this.keys, deadlineMs, abort.signal).then((c) => (this.channel = c), timedOut);
