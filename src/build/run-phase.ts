@@ -1,5 +1,6 @@
 // Runs one phase's element scripts, in the guest or (extra-data.d) on the host, one at a
 // time with progress events; a failing script becomes PhaseScriptError with its tail.
+import { readFileSync } from 'node:fs';
 import type { ElementScript } from '../elements/index.js';
 import { PhaseScriptError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -80,7 +81,7 @@ async function runEach(
     const durationMs = performance.now() - t0;
     run.logger.emit({ type: 'script', ...ev, state: 'end', exitCode: r.exitCode ?? -1, durationMs });
     if (r.exitCode !== 0) {
-      const hint = run.phase.where === 'host' ? missingPythonModules(tail.lines) : undefined;
+      const hint = missingInterpreter(s, r.exitCode, tail.lines, run.phase) ?? (run.phase.where === 'host' ? missingPythonModules(tail.lines) : undefined);
       throw new PhaseScriptError({ ...ev, exitCode: r.exitCode, signal: r.signal ?? undefined, tail: tail.lines.map(run.redact) }, hint ? { hint } : {});
     }
     const t = { ...ev, durationMs, exitCode: 0 };
@@ -88,6 +89,24 @@ async function runEach(
     timings.push(t);
   }
   return timings;
+}
+
+/**
+ * A script whose #! names a program that is not there exits 126/127 with the shell's "required
+ * file not found" or "bad interpreter": name the program, and where it had to be.
+ */
+export function missingInterpreter(s: Pick<ElementScript, 'source'>, exitCode: number | null, lines: readonly string[], phase: Pick<PhaseSpec, 'where' | 'chroot'>): string | undefined {
+  if ((exitCode !== 126 && exitCode !== 127) || !lines.some((l) => /cannot execute: required file not found|bad interpreter/.test(l))) return undefined;
+  let first = '';
+  try {
+    first = readFileSync(s.source, 'utf8').slice(0, 256).split('\n')[0] ?? '';
+  } catch {
+    return undefined;
+  }
+  const m = /^#!\s*(\S+)/.exec(first);
+  if (!m) return undefined;
+  const place = phase.where === 'host' ? 'on this host' : phase.chroot ? 'in the image being built (install it in an earlier phase, or from package-installs)' : 'in the appliance';
+  return `its #! line asks for ${m[1]}, which is not there ${place}`;
 }
 
 /** Debian packages of the Python modules DIB's host-side scripts import. */
