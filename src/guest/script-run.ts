@@ -49,6 +49,7 @@ export function renderScriptRun(r: ScriptRun): string {
     // the output directory, as DIB's is the caller's: DIB_MANIFEST_SAVE_DIR=${IMAGE_NAME}.d/ lands there
     return `${head}cd ${guestPaths.imageDir}\n${body(guestPaths.hooksPath, r)}`;
   }
-  const inner = body(guestPaths.inTarget, r);
+  // set -e inside too: an environment.d that fails in the chroot stops the script, as under dib-run-parts
+  const inner = `set -e\n${body(guestPaths.inTarget, r)}`;
   return `${head}exec chroot "$TMP_MOUNT_PATH" /usr/bin/env -u TMPDIR PATH="${CHROOT_PATH}" /bin/bash -c ${quote(inner)}\n`;
 }

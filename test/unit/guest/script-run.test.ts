@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderScriptRun, exportLines, sourceEnvironment } from '../../../src/guest/script-run.js';
@@ -43,6 +43,27 @@ describe('renderScriptRun', () => {
       expect([ok.status, ok.stdout, ok.stderr]).toEqual([3, 'ran 1\n', '']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('in the chroot too, an environment.d that fails stops the script (set -e inside, as under dib-run-parts)', () => {
+    // run the rendered text for real, with a `chroot` that only drops its root argument
+    const inTarget = '/tmp/in_target.d';
+    if (existsSync(inTarget)) return; // somebody's real build: leave it alone
+    const bin = mkdtempSync(join(tmpdir(), 'kiln-fakechroot-'));
+    try {
+      writeFileSync(join(bin, 'chroot'), '#!/bin/sh\nshift\nexec "$@"\n', { mode: 0o755 });
+      mkdirSync(join(inTarget, 'environment.d'), { recursive: true });
+      mkdirSync(join(inTarget, 'install.d'));
+      writeFileSync(join(inTarget, 'environment.d', '10-bad'), 'false\nexport B=1\n');
+      writeFileSync(join(inTarget, 'install.d', '50-x'), '#!/bin/sh\necho ran\n', { mode: 0o755 });
+      const text = renderScriptRun({ phase: phaseTable.install, script: 'install.d/50-x', environment: ['environment.d/10-bad'], env: { TMP_MOUNT_PATH: '/' } });
+      const r = spawnSync('bash', ['-c', text], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } });
+      expect([r.status, r.stdout]).toEqual([1, '']);
+      expect(r.stderr).toContain('kiln: sourcing environment.d/10-bad failed (status 1)');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(inTarget, { recursive: true, force: true });
     }
   });
 
