@@ -27,8 +27,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("DIB's executables, as npm install -g puts them on PATH", () => {
-  it('puts disk-image-create, ramdisk-image-create, disk-image-get-kernel, element-info and diskimage-builder there', () => {
-    expect(readdirSync(join(prefix, 'bin')).sort()).toEqual(['disk-image-create', 'disk-image-get-kernel', 'diskimage-builder', 'element-info', 'kiln', 'ramdisk-image-create']);
+  it('puts disk-image-create, ramdisk-image-create, disk-image-get-kernel, element-info and diskimage-builder there, beside kiln and kiln-dib', () => {
+    expect(readdirSync(join(prefix, 'bin')).sort()).toEqual(['disk-image-create', 'disk-image-get-kernel', 'diskimage-builder', 'element-info', 'kiln', 'kiln-dib', 'ramdisk-image-create']);
   });
 
   it('element-info expands from ELEMENTS_PATH, as DIB\'s', async () => {
