@@ -6,8 +6,8 @@
 // is ignored; the VM watchdog still covers a SIGKILL.
 type Teardown = () => Promise<unknown> | unknown;
 
-type Stage = 'vm' | 'files' | 'locks';
-const stages: Record<Stage, Set<Teardown>> = { vm: new Set(), files: new Set(), locks: new Set() };
+type Stage = 'vm' | 'files' | 'locks' | 'exit';
+const stages: Record<Stage, Set<Teardown>> = { vm: new Set(), files: new Set(), locks: new Set(), exit: new Set() };
 let hooked = false;
 let stoppedBy: { signal: string; code: number } | undefined;
 
@@ -21,8 +21,9 @@ export function interruption(): { signal: string; code: number } | undefined {
 
 /**
  * Run `fn` if kiln is interrupted. `stage` 'vm' runs before 'files' (a temp dir must
- * outlive the QEMU using it), 'locks' last (a lock guards what the others tear down).
- * Returns the function that unregisters it.
+ * outlive the QEMU using it), 'locks' after them (a lock guards what the others tear down),
+ * 'exit' last: synchronous work in the same tick as the exit, after which none of kiln's own
+ * code (a build still unwinding, say) can run. Returns the function that unregisters it.
  */
 export function onInterrupt(fn: Teardown, stage: Stage = 'files'): () => void {
   hook();
@@ -50,12 +51,21 @@ function hook(): void {
       stopping = true;
       stoppedBy = { signal: sig, code: codes[sig]! };
       // taken now: a build unwinding from its killed VM unregisters its own teardown
-      const [vms, files, locks] = [[...stages.vm], [...stages.files], [...stages.locks]];
+      const [vms, files, locks, exits] = [[...stages.vm], [...stages.files], [...stages.locks], [...stages.exit]];
       const run = (fns: Teardown[]) => Promise.allSettled(fns.map(async (f) => f()));
       void run(vms)
         .then(() => run(files))
         .then(() => run(locks))
-        .then(() => process.exit(codes[sig]));
+        .then(() => {
+          for (const f of exits) {
+            try {
+              void f();
+            } catch {
+              // exiting regardless
+            }
+          }
+          process.exit(codes[sig]);
+        });
     });
   }
 }

@@ -24,6 +24,7 @@ export async function runExtraData(ctx: BuildContext, prepared: PreparedElements
   // DIB runs root.d first, so extra-data.d finds a tree with /tmp (package-installs-squash writes there)
   await mkdir(join(target, 'tmp'));
   await chmod(join(target, 'tmp'), 0o1777);
+  await makeImageCacheDir(ctx);
   const env = await extraDataEnvironment(ctx, prepared, settings, blockDevice, lib);
   await runHostPhase(
     { phase: phaseTable['extra-data'], scripts, environment: prepared.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact, record: (t) => ctx.clock.scripts.push(t) },
@@ -45,7 +46,8 @@ export async function extraDataEnvironment(ctx: BuildContext, prepared: Prepared
       targetRoot: extraTarget(ctx.work),
       buildDir: ctx.work,
       lib,
-      imageCache: await imageCacheDir(ctx),
+      // made by runExtraData: reading the elements' variables first touches no cache dir (a bad one is named by the step that needs it)
+      imageCache: ctx.o.imageCache ?? ctx.cache.imageCache,
       path: `${shim}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       home: process.env.HOME ?? ctx.work,
     },
@@ -55,10 +57,9 @@ export async function extraDataEnvironment(ctx: BuildContext, prepared: Prepared
 }
 
 /** --image-cache: the user's own directory, made if missing as DIB does, its mode left alone; else kiln's, private. */
-async function imageCacheDir(ctx: BuildContext): Promise<string> {
-  if (!ctx.o.imageCache) return privateDir(ctx.cache.imageCache);
-  await mkdir(ctx.o.imageCache, { recursive: true });
-  return ctx.o.imageCache;
+async function makeImageCacheDir(ctx: BuildContext): Promise<void> {
+  if (!ctx.o.imageCache) await privateDir(ctx.cache.imageCache);
+  else await mkdir(ctx.o.imageCache, { recursive: true });
 }
 
 /**

@@ -15,8 +15,8 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-/** How long a release waits for the holder to exit: it only has to read a line. */
-const HOLDER_EXIT_MS = 3000;
+/** How long a release waits for the holder to exit: a line to read, or a directory to remove (its retries take up to 5 s). */
+const HOLDER_EXIT_MS = 8000;
 
 /** flock's exit status when the lock is taken (its --conflict-exit-code). */
 const BUSY = 75;
@@ -82,19 +82,22 @@ async function takeLock(path: string, wait: boolean, opts: LockOptions = {}): Pr
     child.once('exit', () => resolve());
   });
   let released: Promise<void> | undefined;
-  // interrupted: the lock goes after what it guards, and kiln exits after its holder
-  const unregister = alsoOnInterrupt(() => release(), 'locks');
-  const release = (): Promise<void> => {
+  /** "release": the holder just exits. Without it (end of input) it first removes the directory it stands for, as if kiln had died. */
+  const end = (word: string): Promise<void> => {
     released ??= (() => {
       unregister();
-      // kept alive until the holder has read its word and gone (an awaited release must not end node early)
+      // kept alive until the holder has gone (an awaited release must not end node early)
       child.ref();
-      child.stdin.end('release\n');
+      child.stdin.end(word);
       let timer: NodeJS.Timeout | undefined;
       return Promise.race([gone, new Promise<void>((r) => (timer = setTimeout(r, HOLDER_EXIT_MS)))]).finally(() => clearTimeout(timer));
     })();
     return released;
   };
+  // interrupted: the lock goes after what it guards, and kiln exits after its holder; a
+  // directory the teardown could not remove (a dying child still writing) the holder removes
+  const unregister = alsoOnInterrupt(() => end(''), 'locks');
+  const release = () => end('release\n');
   return { release };
 }
 

@@ -22,12 +22,23 @@ const live = new Set<string>();
 const creating = new Set<Promise<string>>();
 let unregister: (() => void) | undefined;
 
+/** Removed on an interrupt: removed once more as kiln exits (the build, still unwinding, may have made a directory in one again). */
+const interrupted = new Set<string>();
+
 function hook(): void {
-  unregister ??= onInterrupt(async () => {
+  if (unregister) return;
+  const files = onInterrupt(async () => {
     await Promise.allSettled([...creating]);
-    for (const d of live) rmSync(d, { recursive: true, force: true });
+    for (const d of live) {
+      interrupted.add(d);
+      rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+    }
     live.clear();
   });
+  const exit = onInterrupt(() => {
+    for (const d of interrupted) rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+  }, 'exit');
+  unregister = () => (files(), exit());
 }
 
 function unhookIfIdle(): void {
