@@ -6,8 +6,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    // bench scripts are plain Node ESM
-    files: ['bench/**/*.mjs'],
+    // bench scripts (and the test helpers they share) are plain Node ESM
+    files: ['bench/**/*.mjs', 'test/support/*.mjs'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', performance: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', URL: 'readonly' } },
   },
   {

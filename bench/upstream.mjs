@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stableAliasUsable } from '../test/support/mirror.mjs';
 
 const repo = resolve(import.meta.dirname, '..');
 const kiln = join(repo, 'dist/bin.js');
@@ -27,16 +28,6 @@ function oracles() {
   return out;
 }
 
-/** Whether the mirror's stable-security is within its Valid-Until (this machine's stable aliases are a month old; apt refuses them). */
-async function stableAliasUsable() {
-  try {
-    const text = await (await fetch('http://deb.debian.org/debian-security/dists/stable-security/InRelease', { signal: AbortSignal.timeout(30_000) })).text();
-    const until = /^Valid-Until: (.+)$/m.exec(text)?.[1];
-    return until === undefined || Date.parse(until) > Date.now();
-  } catch {
-    return true;
-  }
-}
 const stableUsable = await stableAliasUsable();
 
 async function buildWith(o) {

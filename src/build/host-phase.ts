@@ -25,6 +25,9 @@ export async function runExtraData(ctx: BuildContext, prepared: PreparedElements
   await mkdir(join(target, 'tmp'));
   await chmod(join(target, 'tmp'), 0o1777);
   await makeImageCacheDir(ctx);
+  // elements call sudo to write into TARGET_ROOT as DIB ran as root; here the tree is the user's
+  await mkdir(shimDir(ctx), { recursive: true });
+  await writeFile(join(shimDir(ctx), 'sudo'), SUDO_SHIM, { mode: 0o755 });
   const env = await extraDataEnvironment(ctx, prepared, settings, blockDevice, lib);
   await runHostPhase(
     { phase: phaseTable['extra-data'], scripts, environment: prepared.scripts.environment.map((s) => s.hook), env, trace: ctx.o.debug > 0, logger: ctx.log, redact: ctx.redact, record: (t) => ctx.clock.scripts.push(t) },
@@ -33,12 +36,11 @@ export async function runExtraData(ctx: BuildContext, prepared: PreparedElements
   );
 }
 
+/** Where runExtraData puts its sudo pass-through, first on extra-data.d's PATH. */
+const shimDir = (ctx: BuildContext) => join(ctx.work, 'host-bin');
+
 /** What extra-data.d runs with on the host (and what the elements' environment.d is sourced in before the build asks it anything). */
 export async function extraDataEnvironment(ctx: BuildContext, prepared: PreparedElements, settings: DibSettings, blockDevice: Readonly<Record<string, string>>, lib: string): Promise<Record<string, string>> {
-  const shim = join(ctx.work, 'host-bin');
-  await mkdir(shim, { recursive: true });
-  // elements call sudo to write into TARGET_ROOT as DIB ran as root; here the tree is the user's
-  await writeFile(join(shim, 'sudo'), SUDO_SHIM, { mode: 0o755 });
   const env = hostEnvironment(
     settings,
     {
@@ -48,7 +50,7 @@ export async function extraDataEnvironment(ctx: BuildContext, prepared: Prepared
       lib,
       // made by runExtraData: reading the elements' variables first touches no cache dir (a bad one is named by the step that needs it)
       imageCache: ctx.o.imageCache ?? ctx.cache.imageCache,
-      path: `${shim}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      path: `${shimDir(ctx)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       home: process.env.HOME ?? ctx.work,
     },
     blockDevice,

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dibOracles, type DibOracle } from '../support/dib-oracles.js';
+import { stableAliasUsable } from '../support/mirror.mjs';
 import { BOOT_TIMEOUT_MS, expectLogin, kiln, leftovers, printLogOnFailure, repo, snapshotLeftovers } from './helpers.js';
 
 const ELEMENTS = ['debian-minimal', 'vm', 'devuser', 'growroot', 'cloud-init-datasources', 'dhcp-all-interfaces', 'kiln-packages'];
@@ -21,21 +22,9 @@ const { oracles, missing } = mode === '0' ? { oracles: [], missing: [] } : dibOr
 const chosen = oracles.filter((o) => mode === 'all' || o.suite === mode);
 const before = await snapshotLeftovers();
 
-/**
- * DIB's debian-minimal asks for `stable`; a mirror whose stable-security alias is older than
- * its Valid-Until (this machine's: the codename paths are fresh, the alias a month old) makes
- * apt refuse it, whoever builds. Then the release is given by its codename: the build is the
- * same trixie, only named. The unit tests read `stable` from DIB's environment.d regardless.
- */
-async function stableAliasUsable(): Promise<boolean> {
-  try {
-    const text = await (await fetch('http://deb.debian.org/debian-security/dists/stable-security/InRelease', { signal: AbortSignal.timeout(30_000) })).text();
-    const until = /^Valid-Until: (.+)$/m.exec(text)?.[1];
-    return until === undefined || Date.parse(until) > Date.now();
-  } catch {
-    return true; // the build says what is wrong, better than a guess here
-  }
-}
+// DIB's debian-minimal asks for `stable`; where the mirror's alias has expired (this
+// machine's), the release is given by its codename: the same trixie, only named. The unit
+// tests read `stable` from DIB's environment.d regardless.
 const stableUsable = chosen.length > 0 ? await stableAliasUsable() : true;
 if (!stableUsable) console.log("upstream e2e: the mirror's stable-security has expired here; DIB's debian-minimal gets DIB_RELEASE=trixie");
 
