@@ -31,7 +31,7 @@ import { extraDataEnvironment, runExtraData } from './host-phase.js';
 import { writeOutputs } from './outputs.js';
 import { preflight } from './preflight.js';
 import { planImage, prepareElements, type PreparedElements } from './prepare.js';
-import { plannedOutputs, prepareOutputDir, publish, removeMadeDirs } from './publish.js';
+import { plannedOutputs, prepareOutputDir, publish, removeMadeDirs, removeMadeDirsOnInterrupt } from './publish.js';
 import type { ScriptTiming } from './run-phase.js';
 
 export interface BuildResult {
@@ -68,6 +68,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   const dead = await removeDeadScratchDirs(out.dir, WORK_PREFIX);
   if (dead.length) log.info(`removed ${dead.length} work director${dead.length === 1 ? 'y' : 'ies'} of builds that were killed: ${dead.join(' ')}`);
   const work = await makeScratchDir(out.dir, WORK_PREFIX);
+  const forgetMadeDirs = removeMadeDirsOnInterrupt(out.made, work.path);
   const user = userEnvironment(o.envvars, process.env, o.dibEnv);
   const ctx: BuildContext = {
     o,
@@ -146,6 +147,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   } finally {
     if (ok || o.deleteOnFailure) await work.remove();
     if (!ok) await removeMadeDirs(out.made);
+    forgetMadeDirs();
     // the table at the end, failed or not: how long each step took, the slowest scripts
     log.emit({ type: 'summary', ok, durationMs: performance.now() - clock.startedAt, steps: clock.steps, scripts: clock.scripts, outputs });
   }

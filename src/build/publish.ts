@@ -3,12 +3,13 @@
 // and NAME.d/ is merged (the user's own files in it stay). A failed build leaves every file
 // that was there before exactly as it was. Before anything starts, the output paths are
 // checked for what would make publishing fail after a long build.
-import { constants, existsSync, statSync } from 'node:fs';
+import { constants, existsSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { access, mkdir, readdir, rename, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KilnError, UsageError } from '../errors.js';
 import { outputFileName } from '../outputs/index.js';
 import type { BuildOptions } from '../options.js';
+import { onInterrupt } from '../signals.js';
 
 /** The top-level paths a build of `o` will publish (besides kernels elements leave). */
 export function plannedOutputs(o: BuildOptions): { dotD: string; files: string[] } {
@@ -49,6 +50,25 @@ export async function prepareOutputDir(o: BuildOptions): Promise<{ dir: string; 
 /** Remove the output dirs this build made, if they are still empty (a failed build). */
 export async function removeMadeDirs(made: readonly string[]): Promise<void> {
   for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
+}
+
+/**
+ * An interrupted build ends with kiln's exit, not with its own unwinding: the output dirs it
+ * made go then (after `work`, the build's work dir inside them, whichever teardown ran first).
+ * Returns the function that unregisters it, for a build that ended by itself.
+ */
+export function removeMadeDirsOnInterrupt(made: readonly string[], work: string): () => void {
+  if (made.length === 0) return () => {};
+  return onInterrupt(() => {
+    rmSync(work, { recursive: true, force: true, maxRetries: 3 });
+    for (const d of [...made].reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // not empty (something else wrote there) or gone: left as it is
+      }
+    }
+  }, 'exit');
 }
 
 /**

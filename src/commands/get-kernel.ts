@@ -7,7 +7,7 @@ import { access, mkdir, rename, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { KilnError, UsageError } from '../errors.js';
-import { madeDirs, removeMadeDirs } from '../build/publish.js';
+import { madeDirs, removeMadeDirs, removeMadeDirsOnInterrupt } from '../build/publish.js';
 import { findKernelScript } from '../guest/kernel.js';
 import { checkImageFile } from '../host/image-file.js';
 import { guestPaths } from '../guest/paths.js';
@@ -47,6 +47,7 @@ export function register(program: Command, status: ExitStatus): void {
           await removeMadeDirs(made);
           throw e;
         });
+        const forgetMadeDirs = removeMadeDirsOnInterrupt(made, tmp.path);
         try {
           const version = await withAppliance(
             { logger, accel, drives: [{ file: resolve(image), serial: 'kiln-image', format: info.format as 'raw' | 'qcow2', readonly: true }] },
@@ -67,6 +68,7 @@ export function register(program: Command, status: ExitStatus): void {
         } finally {
           await tmp.remove();
           if (!ok) await removeMadeDirs(made);
+          forgetMadeDirs();
         }
       }),
     );
