@@ -45,7 +45,7 @@ export function buildCommand(status: ExitStatus, name = 'build'): Command {
     .option('--no-delete-on-failure', 'keep the build directory and partial outputs when the build fails')
     .option('--logfile <FILE>', 'write the full log (every script output line) to FILE')
     .option('--memsize <MiB>', 'appliance memory in MiB', '2048')
-    .option('--smp <N>', 'appliance vCPUs (default: host cores)')
+    .option('--smp <N>', 'appliance vCPUs (default: the cores kiln may use, within a container’s CPU limit)')
     .option('--accel <ACCEL>', 'auto (KVM if it works, else TCG), kvm or tcg', 'auto')
     .option('--drive <FILE>', 'the helper drive (qcow2) holding the package and image cache')
     .option('--seed <SEED>', 'derive filesystem UUIDs, hash seeds and partition GUIDs from this (reproducible builds)')

@@ -28,7 +28,7 @@ export function register(program: Command, status: ExitStatus): void {
     .option('--accel <accel>', 'auto, kvm or tcg', 'auto')
     .option('--network', 'give the appliance user-mode networking')
     .option('--memsize <MiB>', 'appliance memory in MiB', '2048')
-    .option('--smp <n>', 'appliance vCPUs (default: host cores)')
+    .option('--smp <n>', 'appliance vCPUs (default: the cores kiln may use, within a container’s CPU limit)')
     .option('--qemu <path>', 'the QEMU binary (env KILN_QEMU; default qemu-system-x86_64 from PATH)', process.env.KILN_QEMU)
     .option('--boot-timeout <seconds>', 'how long the appliance may take to come up (env KILN_BOOT_TIMEOUT; default 120)', process.env.KILN_BOOT_TIMEOUT)
     .action(

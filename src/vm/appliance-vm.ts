@@ -3,7 +3,7 @@
 // safe to call twice; a signal to kiln or kiln's death takes the VM down with it.
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { hostCpus } from '../host/cpus.js';
 import { join } from 'node:path';
 import { applianceArch, type Appliance } from '../appliance/store.js';
 import { hostArch } from '../arch.js';
@@ -144,7 +144,7 @@ export class ApplianceVm {
       arch,
       qemu,
       accel,
-      cpus: this.opts.cpus ?? cpus().length,
+      cpus: this.opts.cpus ?? hostCpus(),
       memoryMiB: this.opts.memoryMiB ?? 2048,
       kernel: a.kernel,
       firmware: arch === 'amd64' && existsSync(QBOOT) ? QBOOT : undefined,

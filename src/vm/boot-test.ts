@@ -2,7 +2,7 @@
 // prompt (or a marker). The image is opened with -snapshot: a boot test never changes it.
 import { rm, copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { hostCpus } from '../host/cpus.js';
 import { join } from 'node:path';
 import { archFacts, hostArch, type Arch } from '../arch.js';
 import { KilnError } from '../errors.js';
@@ -114,7 +114,7 @@ export async function bootTest(o: BootTestOptions): Promise<BootTestResult> {
       throw e;
     });
   }
-  const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: cpus().length, memoryMiB: o.memoryMiB ?? 1024, uefi, sectorSize: layout.sectorSize, arch });
+  const args = renderBootArgs({ image: o.image, format: info.format, accel, cpus: hostCpus(), memoryMiB: o.memoryMiB ?? 1024, uefi, sectorSize: layout.sectorSize, arch });
   const how = `${arch}, ${wantUefi ? 'UEFI' : 'BIOS'}${o.uefi === undefined && wantUefi ? ' (the image boots no other way)' : ''}${layout.sectorSize !== 512 ? `, ${layout.sectorSize}-byte sectors` : ''}`;
   o.logger.info(`booting ${o.image} (${info.format}, ${how}, ${accel.toUpperCase()}), waiting up to ${Math.round(o.timeoutMs / 1000)}s for ${o.marker ? String(o.marker) : 'a login prompt'}`);
   const t0 = performance.now();
