@@ -10,7 +10,7 @@ import { freeBytes } from '../host/free-space.js';
 import { hostPackages, installCommand, missingHostPackages, readHostFamily, type HostFamily, type HostPackage } from '../host/host-packages.js';
 import { kilnVersion } from '../paths.js';
 import { kvmUsable, VerdictStore, verdictKey } from '../vm/accel.js';
-import { qemuVersion } from '../vm/qemu-binary.js';
+import { DEFAULT_QEMU, qemuVersion } from '../vm/qemu-binary.js';
 import { statusAction, type ExitStatus } from './status.js';
 
 /** Below this much free space in the cache dir a Debian build will not fit (appliance, package cache, helper drive). */
@@ -82,7 +82,7 @@ async function kvmCheck(): Promise<Check> {
   }
   // an earlier boot may have found that guests do not run under KVM here (kiln remembers it)
   const version = await qemuVersion().catch(() => undefined);
-  const verdict = version ? await new VerdictStore(cacheLayout().accelVerdicts).get(verdictKey(version)) : undefined;
+  const verdict = version ? await new VerdictStore(cacheLayout().accelVerdicts).get(verdictKey(DEFAULT_QEMU, version)) : undefined;
   if (verdict === 'tcg') return { ok: 'warn', text: 'KVM: /dev/kvm opens, but guests did not run under it on this host before: kiln uses TCG (software emulation), several times slower' };
   return { ok: true, text: `KVM: /dev/kvm can be opened${verdict === 'kvm' ? ' and guests ran under it before' : ' (the first boot checks that guests run, and falls back to TCG if not)'}` };
 }

@@ -44,8 +44,9 @@ export async function kvmUsable(): Promise<boolean> {
   }
 }
 
-export function verdictKey(qemuVersion: string): string {
-  return `${release()} | ${qemuVersion.trim()}`;
+/** A verdict holds for one kernel and one QEMU: its binary (two builds of one version may differ) and version. */
+export function verdictKey(qemu: string, qemuVersion: string): string {
+  return `${release()} | ${qemu} | ${qemuVersion.trim()}`;
 }
 
 export class VerdictStore {

@@ -90,7 +90,7 @@ export class ApplianceVm {
     await requireKvm(opts.accel ?? 'auto');
     const qemuVersionLine = await qemuVersion(qemu, opts.qemu !== undefined);
     const verdicts = new VerdictStore(cacheLayout().accelVerdicts);
-    const key = verdictKey(qemuVersionLine);
+    const key = verdictKey(qemu, qemuVersionLine);
     const foreign = arch !== hostArch();
     if (foreign && opts.accel === 'kvm') throw new ApplianceError(`--accel kvm cannot run an ${arch} appliance on this ${hostArch() ?? process.arch} host`, { hint: 'drop --accel kvm: kiln emulates the guest (TCG)' });
     const plan = planAccel({ option: opts.accel ?? 'auto', foreign, kvmUsable: await kvmUsable(), verdict: await verdicts.get(key) });

@@ -156,5 +156,5 @@ async function chooseAccel(option: AccelOption, qemu: string): Promise<Accel> {
   if (!(await kvmUsable())) return 'tcg';
   const version = (await run(qemu, ['--version'], { what: 'start QEMU' })).stdout.split('\n')[0] ?? '';
   // the appliance's boots have probed KVM on this host; trust their verdict
-  return (await new VerdictStore(cacheLayout().accelVerdicts).get(verdictKey(version))) ?? 'kvm';
+  return (await new VerdictStore(cacheLayout().accelVerdicts).get(verdictKey(qemu, version))) ?? 'kvm';
 }

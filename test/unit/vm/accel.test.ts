@@ -48,10 +48,12 @@ describe('planAccel', () => {
 });
 
 describe('VerdictStore', () => {
-  it('keys verdicts by host kernel and QEMU version', () => {
-    const k = verdictKey('QEMU emulator version 7.2.0\n');
-    expect(k).toBe(`${release()} | QEMU emulator version 7.2.0`);
-    expect(verdictKey('QEMU emulator version 8.0.0')).not.toBe(k);
+  it('keys verdicts by host kernel, QEMU binary and QEMU version', () => {
+    const k = verdictKey('qemu-system-x86_64', 'QEMU emulator version 7.2.0\n');
+    expect(k).toBe(`${release()} | qemu-system-x86_64 | QEMU emulator version 7.2.0`);
+    expect(verdictKey('qemu-system-x86_64', 'QEMU emulator version 8.0.0')).not.toBe(k);
+    // a QEMU of one's own build (--qemu) with the same version line is another binary
+    expect(verdictKey('/opt/qemu/bin/qemu-system-x86_64', 'QEMU emulator version 7.2.0')).not.toBe(k);
   });
 
   it('remembers per key, survives a new store object, keeps other keys', async () => {
