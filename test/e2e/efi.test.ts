@@ -73,7 +73,14 @@ describe(`reproducible ${ELEMENTS.join(' ')}`, () => {
     expect(manifest.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['linux-image-cloud-amd64', 'grub-efi-amd64-bin']));
   });
 
-  it('is the same bytes built cold (an empty helper drive: a fresh bootstrap, every package downloaded again) as warm and offline', async () => {
+  it('is the same bytes built cold (an empty helper drive: a fresh bootstrap, every package downloaded again) as warm and offline', async (ctx) => {
+    // the cold build fetched the package index again: a mirror push in between changes the
+    // packages, and then there is nothing like to compare
+    const packages = (dir: string) => JSON.stringify((JSON.parse(readFileSync(join(out, dir, 'efi.d/kiln-manifest.json'), 'utf8')) as { packages: unknown }).packages);
+    if (packages('r0') !== packages('r1')) {
+      console.log('the mirror published other package versions between the warm and the cold build: not compared');
+      return ctx.skip();
+    }
     for (const f of ['efi.raw', 'efi.tar']) {
       const a = join(out, 'r0', f);
       const b = join(out, 'r1', f);
