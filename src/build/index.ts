@@ -68,7 +68,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   const dead = await removeDeadScratchDirs(out.dir, WORK_PREFIX);
   if (dead.length) log.info(`removed ${dead.length} work director${dead.length === 1 ? 'y' : 'ies'} of builds that were killed: ${dead.join(' ')}`);
   const work = await makeScratchDir(out.dir, WORK_PREFIX);
-  const forgetMadeDirs = removeMadeDirsOnInterrupt(out.made, work.path);
+  const forgetMadeDirs = removeMadeDirsOnInterrupt(out.made);
   const user = userEnvironment(o.envvars, process.env, o.dibEnv);
   const ctx: BuildContext = {
     o,

@@ -3,7 +3,7 @@
 // and NAME.d/ is merged (the user's own files in it stay). A failed build leaves every file
 // that was there before exactly as it was. Before anything starts, the output paths are
 // checked for what would make publishing fail after a long build.
-import { constants, existsSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { constants, existsSync, rmdirSync, statSync } from 'node:fs';
 import { access, mkdir, readdir, rename, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KilnError, UsageError } from '../errors.js';
@@ -54,18 +54,19 @@ export async function removeMadeDirs(made: readonly string[]): Promise<void> {
 
 /**
  * An interrupted build ends with kiln's exit, not with its own unwinding: the output dirs it
- * made go then (after `work`, the build's work dir inside them, whichever teardown ran first).
- * Returns the function that unregisters it, for a build that ended by itself.
+ * made go then, if empty. Call it after making the build's work dir inside them: scratch.ts's
+ * exit teardown, registered by then, runs first and removes that dir (unless it was kept for
+ * --no-delete-on-failure, and then the dirs holding it stay too). Returns the function that
+ * unregisters it, for a build that ended by itself.
  */
-export function removeMadeDirsOnInterrupt(made: readonly string[], work: string): () => void {
+export function removeMadeDirsOnInterrupt(made: readonly string[]): () => void {
   if (made.length === 0) return () => {};
   return onInterrupt(() => {
-    rmSync(work, { recursive: true, force: true, maxRetries: 3 });
     for (const d of [...made].reverse()) {
       try {
         rmdirSync(d);
       } catch {
-        // not empty (something else wrote there) or gone: left as it is
+        // not empty (a kept work dir, something else written there) or gone: left as it is
       }
     }
   }, 'exit');

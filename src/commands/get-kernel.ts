@@ -47,7 +47,7 @@ export function register(program: Command, status: ExitStatus): void {
           await removeMadeDirs(made);
           throw e;
         });
-        const forgetMadeDirs = removeMadeDirsOnInterrupt(made, tmp.path);
+        const forgetMadeDirs = removeMadeDirsOnInterrupt(made);
         try {
           const version = await withAppliance(
             { logger, accel, drives: [{ file: resolve(image), serial: 'kiln-image', format: info.format as 'raw' | 'qcow2', readonly: true }] },
