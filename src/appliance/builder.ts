@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { hostArch, type Arch } from '../arch.js';
 import { ApplianceError, KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { run } from '../host/run.js';
+import { run, WITHOUT_SOURCE_DATE_EPOCH } from '../host/run.js';
 import { downloadEvents } from '../apt/download-events.js';
 import { PrivateApt } from '../apt/private-apt.js';
 import { archiveSources, DEBIAN_ARCHIVE, type Archive } from '../apt/sources.js';
@@ -123,6 +123,7 @@ async function buildInto(work: string, store: string, recipe: Recipe, src: Archi
   // -all-root: the tree was unpacked by a non-root user, but in the appliance everything is root's
   await run('mksquashfs', [root, join(out, 'root.sqfs'), '-all-root', '-noappend', '-no-progress', '-quiet', '-comp', 'lz4', '-mkfs-time', '0', '-all-time', '0'], {
     what: 'write the appliance root image (mksquashfs)',
+    env: WITHOUT_SOURCE_DATE_EPOCH,
   });
   const manifest: ApplianceManifest = {
     key,

@@ -11,7 +11,7 @@ import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes, wri
 import { basename, join } from 'node:path';
 import { KilnError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { run } from '../host/run.js';
+import { run, WITHOUT_SOURCE_DATE_EPOCH } from '../host/run.js';
 import { parseControl, renderPackagesEntry, renderRelease, requiredPackages, type ControlRecord } from './index-file.js';
 import { downloadEvents } from './download-events.js';
 import { PrivateApt } from './private-apt.js';
@@ -164,7 +164,7 @@ async function writeRepoImage(debs: string[], req: LocalRepoRequest, work: strin
   await writeFile(join(index, 'Packages'), packagesBuf);
   await writeFile(join(root, 'dists', req.suite, 'Release'), renderRelease({ suite: req.suite, codename: req.suite, component: 'main', arch: req.arch, packages: packagesBuf, date: new Date(0) }));
   // nothing to gain compressing debs: store them as they are, the guest reads them without CPU work
-  await run('mksquashfs', [root, image, '-all-root', '-noappend', '-no-progress', '-quiet', '-noI', '-noD', '-noF', '-noX', '-mkfs-time', '0', '-all-time', '0'], { what: 'write the local package repository image' });
+  await run('mksquashfs', [root, image, '-all-root', '-noappend', '-no-progress', '-quiet', '-noI', '-noD', '-noF', '-noX', '-mkfs-time', '0', '-all-time', '0'], { what: 'write the local package repository image', env: WITHOUT_SOURCE_DATE_EPOCH });
   await rm(root, { recursive: true, force: true });
 }
 

@@ -59,6 +59,13 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * For a tool given its timestamps on the command line (mksquashfs, sqfstar -mkfs-time/-all-time):
+ * squashfs-tools refuse to run with SOURCE_DATE_EPOCH beside them, and a user who exported it
+ * for a reproducible build must not make kiln's own images fail.
+ */
+export const WITHOUT_SOURCE_DATE_EPOCH: Readonly<Partial<Record<string, string>>> = { SOURCE_DATE_EPOCH: undefined };
+
 export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const { what, ...execaOpts } = opts;
   try {

@@ -44,12 +44,14 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** What is being attempted, as a verb phrase for "failed to ...": "convert the disk to qcow2". */
   doing: string;
+  /** Changes to the inherited environment (undefined removes a variable). */
+  env?: Readonly<Partial<Record<string, string>>>;
 }
 
 /** Run a tool to completion; a failure is a KilnError with its exit status and stderr tail. */
 export async function runTool(path: string, args: string[], opts: RunOptions): Promise<string> {
   const stdin = opts.inputFile ? { inputFile: opts.inputFile } : { stdin: 'ignore' as const };
-  const r = await run(path, args, { what: opts.doing, ...stdin, cancelSignal: opts.signal });
+  const r = await run(path, args, { what: opts.doing, ...stdin, cancelSignal: opts.signal, env: opts.env });
   return r.stdout;
 }
 

@@ -9,6 +9,7 @@
 import { atomicOutput } from './atomic.js';
 import { readTarEntries, type TarEntry } from './tar-format.js';
 import { findTool, requireTool, runTool } from '../host/tools.js';
+import { WITHOUT_SOURCE_DATE_EPOCH } from '../host/run.js';
 import type { OutputFormat, WriteOptions } from './types.js';
 
 const TAR2SQFS = { tool: 'tar2sqfs', debianPackage: 'squashfs-tools-ng', purpose: 'write squashfs images' };
@@ -67,7 +68,7 @@ export function squashfsFormat(tool: SquashfsTool | 'auto' = 'auto'): OutputForm
           await runTool(path, tar2sqfsArgs(tmp), { inputFile: input, signal: opts.signal, doing });
         } else {
           const path = await requireTool(SQFSTAR);
-          await runTool(path, sqfstarArgs(tmp, await tarRoot(input), opts), { inputFile: input, signal: opts.signal, doing });
+          await runTool(path, sqfstarArgs(tmp, await tarRoot(input), opts), { inputFile: input, signal: opts.signal, doing, env: WITHOUT_SOURCE_DATE_EPOCH });
         }
       }),
   };

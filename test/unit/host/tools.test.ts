@@ -56,3 +56,19 @@ describe('checksum files', () => {
     expect(checksumLine('abc', '/out/dir/img.qcow2')).toBe('abc  img.qcow2\n');
   });
 });
+
+describe('a tool given its timestamps on the command line', () => {
+  it('does not see a SOURCE_DATE_EPOCH the user exported (squashfs-tools refuse both at once)', async () => {
+    const { run, WITHOUT_SOURCE_DATE_EPOCH } = await import('../../../src/host/run.js');
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    process.env.SOURCE_DATE_EPOCH = '1700000000';
+    try {
+      const seen = (env?: Readonly<Partial<Record<string, string>>>) => run('sh', ['-c', 'echo "${SOURCE_DATE_EPOCH-unset}"'], { what: 'probe', env }).then((r) => r.stdout.trim());
+      expect(await seen()).toBe('1700000000');
+      expect(await seen(WITHOUT_SOURCE_DATE_EPOCH)).toBe('unset');
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
+  });
+});
