@@ -62,7 +62,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
   warnUnsetEnvvars(o, log);
   const out = await prepareOutputDir(o);
   await checkTargetSize(out.dir, o).catch(async (e: unknown) => {
-    await removeMadeDirs(out.made);
+    removeMadeDirs(out.made);
     throw e;
   });
   const dead = await removeDeadScratchDirs(out.dir, WORK_PREFIX);
@@ -146,7 +146,7 @@ export async function build(o: BuildOptions, log: Logger): Promise<BuildResult> 
     throw e;
   } finally {
     if (ok || o.deleteOnFailure) await work.remove();
-    if (!ok) await removeMadeDirs(out.made);
+    if (!ok) removeMadeDirs(out.made);
     forgetMadeDirs();
     // the table at the end, failed or not: how long each step took, the slowest scripts
     log.emit({ type: 'summary', ok, durationMs: performance.now() - clock.startedAt, steps: clock.steps, scripts: clock.scripts, outputs });

@@ -4,7 +4,7 @@
 // that was there before exactly as it was. Before anything starts, the output paths are
 // checked for what would make publishing fail after a long build.
 import { constants, existsSync, rmdirSync, statSync } from 'node:fs';
-import { access, mkdir, readdir, rename, rmdir, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KilnError, UsageError } from '../errors.js';
 import { outputFileName } from '../outputs/index.js';
@@ -48,8 +48,14 @@ export async function prepareOutputDir(o: BuildOptions): Promise<{ dir: string; 
 }
 
 /** Remove the output dirs this build made, if they are still empty (a failed build). */
-export async function removeMadeDirs(made: readonly string[]): Promise<void> {
-  for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
+export function removeMadeDirs(made: readonly string[]): void {
+  for (const d of [...made].reverse()) {
+    try {
+      rmdirSync(d);
+    } catch {
+      // not empty (a kept work dir, something else written there) or gone: left as it is
+    }
+  }
 }
 
 /**
@@ -61,15 +67,7 @@ export async function removeMadeDirs(made: readonly string[]): Promise<void> {
  */
 export function removeMadeDirsOnInterrupt(made: readonly string[]): () => void {
   if (made.length === 0) return () => {};
-  return onInterrupt(() => {
-    for (const d of [...made].reverse()) {
-      try {
-        rmdirSync(d);
-      } catch {
-        // not empty (a kept work dir, something else written there) or gone: left as it is
-      }
-    }
-  }, 'exit');
+  return onInterrupt(() => removeMadeDirs(made), 'exit');
 }
 
 /**

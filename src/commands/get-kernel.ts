@@ -44,7 +44,7 @@ export function register(program: Command, status: ExitStatus): void {
         const logger = createLogger();
         let ok = false;
         const tmp = await makeScratchDir(dir, '.kiln-get-kernel-').catch(async (e: unknown) => {
-          await removeMadeDirs(made);
+          removeMadeDirs(made);
           throw e;
         });
         const forgetMadeDirs = removeMadeDirsOnInterrupt(made);
@@ -67,7 +67,7 @@ export function register(program: Command, status: ExitStatus): void {
           ok = true;
         } finally {
           await tmp.remove();
-          if (!ok) await removeMadeDirs(made);
+          if (!ok) removeMadeDirs(made);
           forgetMadeDirs();
         }
       }),
@@ -84,7 +84,7 @@ async function outputDir(dir: string, given: string): Promise<string[]> {
     if (first) made = madeDirs(first, dir);
     await access(dir, constants.W_OK | constants.X_OK);
   } catch (e) {
-    await removeMadeDirs(made);
+    removeMadeDirs(made);
     throw new UsageError(`-d ${given}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { hint: 'choose a directory you can write to', cause: e });
   }
   return made;
