@@ -25,7 +25,7 @@ export function cgroupQuota(root: string, self: string): number | undefined {
   for (const line of text.split('\n')) {
     const [, controllers, path] = line.split(':');
     if (path === undefined) continue;
-    if (controllers === '') quotas.push(...along(join(root), path, (d) => v2(join(d, 'cpu.max'))));
+    if (controllers === '') quotas.push(...along(root, path, (d) => v2(join(d, 'cpu.max'))));
     else if (controllers!.split(',').includes('cpu')) quotas.push(...along(join(root, 'cpu'), path, v1));
   }
   return quotas.length ? Math.min(...quotas) : undefined;

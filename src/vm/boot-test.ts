@@ -154,7 +154,7 @@ export async function bootTest(o: BootTestOptions): Promise<BootTestResult> {
 async function chooseAccel(option: AccelOption, qemu: string): Promise<Accel> {
   if (option !== 'auto') return option;
   if (!(await kvmUsable())) return 'tcg';
-  const version = (await run(qemu, ['--version'], { what: 'start QEMU' })).stdout.split('\n')[0] ?? '';
+  const version = await qemuVersion(qemu);
   // the appliance's boots have probed KVM on this host; trust their verdict
   return (await new VerdictStore(cacheLayout().accelVerdicts).get(verdictKey(qemu, version))) ?? 'kvm';
 }
